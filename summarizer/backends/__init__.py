@@ -1,0 +1,98 @@
+"""Model backends, looked up by name and imported lazily.
+
+Every backend ends in the same place: an ``openai.OpenAI`` client pointed at an OpenAI-compatible
+HTTP endpoint, plus the instructor mode that endpoint handles best. The package core never
+imports a backend module directly; ``get_backend`` does, by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import instructor
+import openai
+
+from ..errors import ConfigError
+
+_REGISTRY = {
+    "local": "summarizer.backends.local:LocalBackend",
+    "openai": "summarizer.backends.openai_compat:OpenAIBackend",
+}
+
+
+def data_dir() -> Path:
+    """The one user data directory: $SUMMARIZER_HOME, else $XDG_DATA_HOME/resistance-summarizer."""
+    if os.environ.get("SUMMARIZER_HOME"):
+        return Path(os.environ["SUMMARIZER_HOME"])
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "resistance-summarizer"
+
+
+@dataclass
+class BackendSettings:
+    """What a user can set for any backend (CLI flags with environment fallbacks)."""
+
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    mode: str | None = None
+    timeout_s: float = 600.0
+    threads: int = 2
+    data_dir: Path = field(default_factory=data_dir)
+
+
+class Backend(Protocol):
+    """What the pipeline needs from a backend."""
+
+    name: str
+    model: str
+    mode: instructor.Mode
+
+    @property
+    def model_sha256(self) -> str | None:
+        """Hash of the model file when the backend knows it (local), else None."""
+
+    def client(self) -> openai.OpenAI:
+        """An OpenAI client for the endpoint, with the SDK's own retries off (max_retries=0)."""
+
+    def close(self) -> None:
+        """Release whatever the backend started (the local server)."""
+
+
+def available_backends() -> list[str]:
+    """Names accepted by ``get_backend``."""
+    return sorted(_REGISTRY)
+
+
+def get_backend(name: str, settings: BackendSettings) -> Backend:
+    """Instantiate the backend called ``name``; its module is imported only now."""
+    try:
+        target = _REGISTRY[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown backend {name!r}; choose one of: {', '.join(available_backends())}"
+        ) from None
+    module_name, cls_name = target.split(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    backend: Backend = cls(settings)
+    return backend
+
+
+_MODES = {
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+
+
+def parse_mode(value: str) -> instructor.Mode:
+    """An instructor mode from a friendly name: json_schema, tools, json or md_json."""
+    try:
+        return _MODES[value.lower()]
+    except KeyError:
+        raise ConfigError(f"unknown mode {value!r}; use one of: {', '.join(_MODES)}") from None

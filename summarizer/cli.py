@@ -1,0 +1,273 @@
+"""Command line: parses flags, prints, and hands everything else to the package.
+
+Settings come from flags first, then environment variables:
+SUMMARIZER_BACKEND, SUMMARIZER_DB, SUMMARIZER_MODEL, SUMMARIZER_MODE, SUMMARIZER_HOME,
+OPENAI_BASE_URL, OPENAI_API_KEY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .backends import BackendSettings, available_backends, data_dir, get_backend
+from .errors import SummarizerError
+from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents
+from .prompts import PromptSet, load_prompts
+from .retry import RetryPolicy
+from .schema import PaperSummary
+from .store import Store
+
+
+def default_db() -> Path:
+    """$SUMMARIZER_DB, else summarizer.db in the user data directory."""
+    return Path(os.environ.get("SUMMARIZER_DB") or data_dir() / "summarizer.db")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands and flags."""
+    parser = argparse.ArgumentParser(
+        prog="summarizer",
+        description="Summarize therapy-resistance findings in cancer abstracts, with evidence.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="summarize .txt abstracts (files or folders)")
+    run.add_argument("paths", nargs="+", help="files or folders of .txt abstracts")
+    run.add_argument("-o", "--output", help="write one JSON object per paper to this JSONL file")
+    run.add_argument("--db", type=Path, help="SQLite store (default: $SUMMARIZER_DB or data dir)")
+    run.add_argument(
+        "--backend",
+        default=os.environ.get("SUMMARIZER_BACKEND", "local"),
+        choices=available_backends(),
+        help="local (embedded llama.cpp, default) or openai (any OpenAI-compatible endpoint)",
+    )
+    run.add_argument("--model", help="model name ($SUMMARIZER_MODEL)")
+    run.add_argument("--base-url", help="endpoint for --backend openai ($OPENAI_BASE_URL)")
+    run.add_argument("--api-key", help="API key for --backend openai ($OPENAI_API_KEY)")
+    run.add_argument("--mode", help="instructor mode: json_schema (default), tools, json, md_json")
+    run.add_argument("--limit", type=int, help="process at most N documents")
+    run.add_argument("--force", action="store_true", help="redo documents already in the store")
+    run.add_argument("--dry-run", action="store_true", help="show prompts and sizes; call nothing")
+    run.add_argument("--concurrency", type=int, default=1, help="parallel requests (default 1)")
+    run.add_argument("--max-reasks", type=int, default=2, help="validation re-asks per document")
+    run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
+    run.add_argument("--retries", type=int, default=6, help="attempts per request on 429/5xx/timeout")
+    run.add_argument("--timeout", type=float, default=600.0, help="seconds per request")
+    run.add_argument("-q", "--quiet", action="store_true", help="only the closing summary")
+
+    sub.add_parser("schema", help="print the JSON Schema of one output paper object")
+
+    export = sub.add_parser("export", help="export stored papers")
+    export.add_argument("--db", type=Path)
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "schema":
+            print(json.dumps(PaperSummary.model_json_schema(), indent=2))
+            return 0
+        if args.command == "export":
+            return cmd_export(args)
+    except SummarizerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``summarizer run``."""
+    settings = BackendSettings(
+        model=args.model,
+        base_url=args.base_url,
+        api_key=args.api_key,
+        mode=args.mode,
+        timeout_s=args.timeout,
+    )
+    prompts = load_prompts()
+    if args.dry_run:
+        return dry_run(args.paths, args.limit, prompts)
+    backend = get_backend(args.backend, settings)
+    options = RunOptions(
+        limit=args.limit,
+        force=args.force,
+        concurrency=args.concurrency,
+        retry=RetryPolicy(attempts=args.retries),
+    )
+    options.extract.max_reasks = args.max_reasks
+    options.extract.seed = args.seed
+    try:
+        with Store(args.db or default_db()) as store:
+            pipeline = Pipeline(
+                backend,
+                store,
+                prompts,
+                options,
+                on_report=None if args.quiet else _progress_printer(sys.stderr),
+            )
+            summary = pipeline.run(args.paths)
+    finally:
+        backend.close()
+    if args.output:
+        _write_jsonl(args.output, [r.paper for r in summary.reports if r.paper is not None])
+    print(format_summary(summary, args.output), file=sys.stderr)
+    if summary.interrupted:
+        return 130
+    return 0 if summary.ok else 1
+
+
+def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
+    def show(report: DocReport, index: int) -> None:
+        detail = {
+            "ok": f"{report.findings} findings"
+            + (f", {report.rejected_findings} rejected" if report.rejected_findings else "")
+            + (f", {report.reasks} re-asks" if report.reasks else ""),
+            "skipped": f"{report.findings} findings, already in the store",
+        }.get(report.status, report.message or "")
+        timing = f"{report.seconds:5.1f}s" if report.seconds else "     -"
+        stream.write(f"[{index:>4}] {report.status:<8} {timing}  {report.path}: {detail}\n")
+        if report.status == "ok" and report.message:
+            stream.write(f"         note: {report.message}\n")
+        stream.flush()
+
+    return show
+
+
+def format_summary(summary: RunSummary, output: str | None) -> str:
+    """The closing block of ``run``."""
+    lines = [
+        f"documents: {summary.count('ok')} ok, {summary.count('skipped')} already done, "
+        f"{summary.count('rejected')} rejected, "
+        f"{summary.count('failed') + summary.count('invalid')} failed",
+        f"findings: {summary.findings}; tokens: {summary.prompt_tokens} in / "
+        f"{summary.completion_tokens} out; wall time: {summary.wall_seconds:.1f}s",
+    ]
+    if output:
+        lines.append(f"wrote {output}")
+    if summary.interrupted:
+        lines.append("interrupted: finished documents are saved; run the same command to resume")
+    return "\n".join(lines)
+
+
+def dry_run(paths: list[str], limit: int | None, prompts_set: PromptSet) -> int:
+    """Print what would be sent for each document, with a token estimate; call nothing."""
+    print("=== system prompt (sent first, cached across documents) ===")
+    print(prompts_set.system)
+    bad = 0
+    for item in collect_documents(paths, limit):
+        if isinstance(item, DocReport):
+            print(f"\n=== {item.path}: skipped: {item.message}")
+            bad += 1
+            continue
+        user = prompts_set.render_user(item.numbered_view())
+        # ~4 characters per token for English prose; the server's tokenizer decides exactly.
+        estimate = (len(prompts_set.system) + len(user)) // 4
+        print(
+            f"\n=== {item.path} (id {item.doc_id}, sha256 {item.sha256[:12]}…, "
+            f"{len(item.sentences)} sentences, ~{estimate} prompt tokens) ==="
+        )
+        print(f"title: {item.title}\ndoi: {item.doi}  pmid: {item.pmid}  year: {item.year}")
+        print(user)
+    return 1 if bad else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``summarizer export``."""
+    with Store(args.db or default_db()) as store:
+        papers = [p.paper for p in store.papers() if p.paper is not None]
+    if args.format == "jsonl":
+        text = "".join(paper.model_dump_json() + "\n" for paper in papers)
+    else:
+        text = findings_csv(papers)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+CSV_COLUMNS = [
+    "doc_id",
+    "title",
+    "doi",
+    "pmid",
+    "year",
+    "factor",
+    "factor_type",
+    "alteration",
+    "therapy",
+    "therapy_class",
+    "cancer_type",
+    "effect",
+    "mechanism",
+    "mechanism_categories",
+    "pathways_or_partners",
+    "models",
+    "evidence_level",
+    "evidence",
+    "evidence_spans",
+]
+
+
+def findings_csv(papers: list[PaperSummary]) -> str:
+    """One row per finding; list fields joined with '; '."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for paper in papers:
+        for f in paper.findings:
+            writer.writerow(
+                {
+                    "doc_id": paper.doc_id,
+                    "title": paper.title,
+                    "doi": paper.doi,
+                    "pmid": paper.pmid,
+                    "year": paper.year,
+                    "factor": f.factor,
+                    "factor_type": f.factor_type,
+                    "alteration": f.alteration,
+                    "therapy": f.therapy,
+                    "therapy_class": f.therapy_class,
+                    "cancer_type": f.cancer_type,
+                    "effect": f.effect,
+                    "mechanism": f.mechanism,
+                    "mechanism_categories": "; ".join(f.mechanism_categories),
+                    "pathways_or_partners": "; ".join(f.pathways_or_partners),
+                    "models": "; ".join(f.models),
+                    "evidence_level": "; ".join(f.evidence_level),
+                    "evidence": " | ".join(e.quote for e in f.evidence),
+                    "evidence_spans": "; ".join(f"{e.start}-{e.end}" for e in f.evidence),
+                }
+            )
+    return buffer.getvalue()
+
+
+def _write_jsonl(path: str, papers: list[PaperSummary]) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for paper in papers:
+            fh.write(paper.model_dump_json() + "\n")
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

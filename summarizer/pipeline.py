@@ -1,0 +1,297 @@
+"""The batch: which documents need work, extraction (optionally concurrent), and saving results.
+
+Results are written by this thread only (one writer), each paper in one transaction, as soon as it
+is finished, so Ctrl-C or a crash loses nothing that was done and a re-run resumes: a document
+whose (hash, model, prompt hash, schema version) result exists is skipped without a model call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from .backends import Backend
+from .errors import BackendError, SourceError
+from .extract import ExtractionOutcome, Extractor, ExtractSettings
+from .prompts import PromptSet
+from .retry import RetryPolicy
+from .schema import SCHEMA_VERSION, PaperSummary
+from .sources import Document, iter_source_paths, read_document
+from .store import RunInfo, Store, result_key
+
+Status = Literal["ok", "rejected", "failed", "skipped", "invalid"]
+
+
+@dataclass
+class DocReport:
+    """What happened to one input file in this run."""
+
+    path: str
+    doc_id: str
+    status: Status
+    seconds: float = 0.0
+    findings: int = 0
+    rejected_findings: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasks: int = 0
+    message: str | None = None
+    paper: PaperSummary | None = None
+
+
+@dataclass
+class RunSummary:
+    """Totals for a run, for the closing line and the exit code."""
+
+    run_id: int | None
+    reports: list[DocReport] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    interrupted: bool = False
+
+    def count(self, status: Status) -> int:
+        """How many documents ended with ``status``."""
+        return sum(1 for r in self.reports if r.status == status)
+
+    @property
+    def findings(self) -> int:
+        """Findings over the ok and skipped (already stored) documents."""
+        return sum(r.findings for r in self.reports)
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Prompt tokens spent in this run."""
+        return sum(r.prompt_tokens for r in self.reports)
+
+    @property
+    def completion_tokens(self) -> int:
+        """Completion tokens spent in this run."""
+        return sum(r.completion_tokens for r in self.reports)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed, was invalid, or was interrupted."""
+        return not self.interrupted and not self.count("failed") and not self.count("invalid")
+
+
+@dataclass
+class RunOptions:
+    """How to run a batch."""
+
+    limit: int | None = None
+    force: bool = False
+    concurrency: int = 1
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def collect_documents(paths: list[str], limit: int | None = None) -> Iterator[Document | DocReport]:
+    """Read inputs in order: a Document per usable file, a DocReport('invalid') per bad one."""
+    seen = 0
+    for path, problem in iter_source_paths(paths):
+        if limit is not None and seen >= limit:
+            return
+        seen += 1
+        if problem is not None:
+            yield DocReport(path, _stem(path), "invalid", message=problem.reason)
+            continue
+        try:
+            yield read_document(path)
+        except SourceError as exc:
+            yield DocReport(path, _stem(path), "invalid", message=exc.reason)
+
+
+def _stem(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name[:-4] if name.endswith(".txt") else name
+
+
+class Pipeline:
+    """Drives one batch against one backend and one store."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        store: Store,
+        prompts: PromptSet,
+        options: RunOptions | None = None,
+        on_report: Callable[[DocReport, int], None] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.store = store
+        self.prompts = prompts
+        self.options = options or RunOptions()
+        self.on_report = on_report or (lambda report, index: None)
+        self._extractor: Extractor | None = None
+        self.info = RunInfo(
+            backend=backend.name,
+            model=backend.model,
+            model_sha256=backend.model_sha256,
+            prompt_sha256=prompts.sha256,
+            schema_version=SCHEMA_VERSION,
+            temperature=self.options.extract.temperature,
+            seed=self.options.extract.seed,
+            max_reasks=self.options.extract.max_reasks,
+        )
+
+    def key_for(self, doc: Document) -> str:
+        """The result key of ``doc`` under this run's model, prompts and schema."""
+        return result_key(doc.sha256, self.info.model, self.info.prompt_sha256, SCHEMA_VERSION)
+
+    def extractor(self) -> Extractor:
+        """Built on first need, so a run with nothing to do never starts the model server."""
+        if self._extractor is None:
+            self._extractor = Extractor(
+                self.backend.client(),
+                self.backend.model,
+                self.backend.mode,
+                self.prompts,
+                self.options.extract,
+                self.options.retry,
+            )
+        return self._extractor
+
+    def run(self, paths: list[str]) -> RunSummary:
+        """Process every document under ``paths``; always closes the run record."""
+        started = time.perf_counter()
+        run_id = self.store.start_run(self.info)
+        summary = RunSummary(run_id)
+        status = "failed"
+        try:
+            self._run(paths, run_id, summary)
+            status = "done"
+        except KeyboardInterrupt:
+            summary.interrupted = True
+            status = "interrupted"
+        finally:
+            summary.wall_seconds = time.perf_counter() - started
+            self.store.finish_run(run_id, status, self._totals(summary))
+        return summary
+
+    def _totals(self, summary: RunSummary) -> dict[str, float]:
+        return {
+            "docs_ok": summary.count("ok"),
+            "docs_rejected": summary.count("rejected"),
+            "docs_failed": summary.count("failed") + summary.count("invalid"),
+            "docs_skipped": summary.count("skipped"),
+            "findings": summary.findings,
+            "prompt_tokens": summary.prompt_tokens,
+            "completion_tokens": summary.completion_tokens,
+            "seconds": summary.wall_seconds,
+        }
+
+    def _emit(self, summary: RunSummary, report: DocReport) -> None:
+        summary.reports.append(report)
+        self.on_report(report, len(summary.reports))
+
+    def _run(self, paths: list[str], run_id: int, summary: RunSummary) -> None:
+        todo: list[Document] = []
+        for item in collect_documents(paths, self.options.limit):
+            if isinstance(item, DocReport):
+                self.store.record_problem(
+                    run_id=run_id,
+                    doc_id=item.doc_id,
+                    path=item.path,
+                    kind="source",
+                    reason=item.message or "unusable input",
+                )
+                self._emit(summary, item)
+                continue
+            stored = None if self.options.force else self.store.get_result(self.key_for(item))
+            if stored is not None:
+                self._emit(summary, _skipped(item, stored.paper, stored.error))
+            else:
+                todo.append(item)
+        if not todo:
+            return
+        workers = max(1, self.options.concurrency)
+        if workers == 1:
+            for doc in todo:
+                self._finish(doc, self._extract_safely(doc), run_id, summary)
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending: dict[Future[ExtractionOutcome], Document] = {}
+            queue = iter(todo)
+            try:
+                for doc in queue:
+                    pending[pool.submit(self._extract_safely, doc)] = doc
+                    if len(pending) >= workers * 2:
+                        break
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        doc = pending.pop(future)
+                        self._finish(doc, future.result(), run_id, summary)
+                        nxt = next(queue, None)
+                        if nxt is not None:
+                            pending[pool.submit(self._extract_safely, nxt)] = nxt
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+
+    def _extract_safely(self, doc: Document) -> ExtractionOutcome:
+        try:
+            return self.extractor().extract(doc)
+        except BackendError as exc:
+            return ExtractionOutcome(paper=None, error=str(exc), failed=True)
+        except Exception as exc:  # one bad document must not end the batch
+            return ExtractionOutcome(paper=None, error=f"{type(exc).__name__}: {exc}", failed=True)
+
+    def _finish(self, doc: Document, outcome: ExtractionOutcome, run_id: int, summary: RunSummary) -> None:
+        base = DocReport(
+            path=doc.path,
+            doc_id=doc.doc_id,
+            status="ok",
+            seconds=outcome.seconds,
+            prompt_tokens=outcome.prompt_tokens,
+            completion_tokens=outcome.completion_tokens,
+            reasks=outcome.reasks,
+        )
+        if outcome.failed:
+            # Transport or server failure: nothing stored as a result, so a re-run retries it.
+            base.status, base.message = "failed", outcome.error
+            self.store.record_problem(
+                run_id=run_id,
+                doc_id=doc.doc_id,
+                path=doc.path,
+                kind="failure",
+                reason=base.message or "failed",
+            )
+            self._emit(summary, base)
+            return
+        self.store.save_result(
+            key=self.key_for(doc),
+            run_id=run_id,
+            info=self.info,
+            doc_id=doc.doc_id,
+            sha256=doc.sha256,
+            path=doc.path,
+            source_text=doc.text,
+            paper=outcome.paper,
+            error=outcome.error,
+            calls=[asdict(c) for c in outcome.calls],
+            seconds=outcome.seconds,
+        )
+        if outcome.paper is None:
+            base.status, base.message = "rejected", outcome.error
+        else:
+            base.paper = outcome.paper
+            base.findings = len(outcome.paper.findings)
+            base.rejected_findings = len(outcome.paper.rejected_findings)
+            if doc.truncated:
+                base.message = "text was longer than the prompt limit; later sentences were cut"
+        self._emit(summary, base)
+
+
+def _skipped(doc: Document, paper: PaperSummary | None, error: str | None) -> DocReport:
+    return DocReport(
+        path=doc.path,
+        doc_id=doc.doc_id,
+        status="skipped",
+        findings=len(paper.findings) if paper else 0,
+        message="already done" if paper else f"already done (rejected: {error})",
+        paper=paper,
+    )

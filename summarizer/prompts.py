@@ -1,0 +1,57 @@
+"""Prompt files: the fixed instructions (system) and the per-document template (user).
+
+Prompts are files under ``prompts/`` so they can be read, diffed and changed without touching code;
+their combined hash is part of every result's provenance and of its cache key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+PROMPTS_ENV = "SUMMARIZER_PROMPTS_DIR"
+_FILES = ("system.md", "user.md")
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    """The instructions sent first (cacheable prefix) and the template for the document."""
+
+    system: str
+    user_template: str
+    sha256: str
+
+    def render_user(self, sentences: str) -> str:
+        """The user message for one document's numbered sentences."""
+        return self.user_template.replace("{sentences}", sentences)
+
+
+def prompts_dir() -> Path:
+    """Where prompt files are read from: $SUMMARIZER_PROMPTS_DIR, the installed copy, or the repo."""
+    if os.environ.get(PROMPTS_ENV):
+        return Path(os.environ[PROMPTS_ENV])
+    installed = Path(__file__).parent / "_prompts"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "prompts"
+
+
+def load_prompts(directory: Path | None = None) -> PromptSet:
+    """Read the prompt files and hash them together."""
+    directory = directory or prompts_dir()
+    texts = []
+    for name in _FILES:
+        path = directory / name
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(
+                f"prompt file {path} is missing ({exc.strerror}); set {PROMPTS_ENV} to a folder "
+                f"holding {', '.join(_FILES)}"
+            ) from exc
+    digest = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()
+    return PromptSet(system=texts[0].strip(), user_template=texts[1].strip(), sha256=digest)

@@ -1,0 +1,188 @@
+"""The shared vocabulary: what a resistance finding and a paper summary are.
+
+Two families of models live here:
+
+* ``PaperDraft`` / ``FindingDraft``: what the model is asked to fill. Terse, bounded (every string
+  and list has a maximum, so schema-constrained decoding always terminates) and citing evidence
+  by sentence number instead of copying text.
+* ``PaperSummary`` / ``Finding``: what is stored and exported. Evidence is verbatim quotes with
+  their character span in the ORIGINAL text, filled in by the pipeline, never by the model.
+
+This module imports nothing else from the package.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SCHEMA_VERSION = "1"
+
+FactorType = Literal[
+    "gene",
+    "protein",
+    "miRNA",
+    "lncRNA",
+    "circRNA",
+    "pathway",
+    "cytokine",
+    "cell_population",
+    "other",
+]
+Alteration = Literal[
+    "overexpression",
+    "upregulation",
+    "amplification",
+    "mutation",
+    "deletion",
+    "knockdown",
+    "downregulation",
+    "loss",
+    "methylation",
+    "other",
+]
+TherapyClass = Literal[
+    "chemotherapy",
+    "targeted_therapy",
+    "radiotherapy",
+    "immunotherapy",
+    "hormone_therapy",
+    "other",
+]
+Effect = Literal["promotes_resistance", "reverses_resistance", "no_effect", "unclear"]
+MechanismCategory = Literal[
+    "drug_efflux",
+    "drug_metabolism",
+    "target_alteration",
+    "dna_damage_repair",
+    "apoptosis_evasion",
+    "autophagy",
+    "emt_metastasis",
+    "cancer_stemness",
+    "survival_signaling",
+    "cell_cycle",
+    "epigenetic",
+    "tumor_microenvironment",
+    "immune_evasion",
+    "metabolic_reprogramming",
+    "other",
+]
+EvidenceLevel = Literal["in_vitro", "in_vivo", "clinical"]
+
+# Alterations that remove or lower the factor: the role of the factor is the opposite of the
+# stated effect ("X knockdown reverses resistance" == "X promotes resistance").
+LOSS_ALTERATIONS: frozenset[str] = frozenset(
+    {"knockdown", "downregulation", "loss", "deletion", "methylation"}
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
+
+
+class FindingDraft(BaseModel):
+    """One resistance finding as the model writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evidence: list[Annotated[int, Field(ge=1, le=400)]] = Field(
+        min_length=1, max_length=3, description="numbers of the sentences that state this finding"
+    )
+    factor: Name = Field(description="gene, protein, RNA or pathway whose change alters response")
+    factor_type: FactorType
+    alteration: Alteration = Field(description="how the factor was changed in the experiment")
+    therapy: Name = Field(description="one drug, or radiotherapy")
+    therapy_class: TherapyClass
+    cancer_type: ShortText
+    effect: Effect = Field(description="effect of this alteration on therapy resistance")
+    mechanism: Annotated[str, StringConstraints(strip_whitespace=True, max_length=160)] = Field(
+        description="how, in a few words"
+    )
+    # No defaults: every field is required, so the decoding grammar cannot skip one.
+    mechanism_categories: list[MechanismCategory] = Field(max_length=3)
+    pathways_or_partners: list[Annotated[str, StringConstraints(max_length=40)]] = Field(max_length=4)
+    models: list[Annotated[str, StringConstraints(max_length=50)]] = Field(
+        max_length=4, description="cell lines, xenografts, patients"
+    )
+    evidence_level: list[EvidenceLevel] = Field(max_length=3)
+
+
+class PaperDraft(BaseModel):
+    """The model's whole answer for one abstract: findings first, the summary last."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    findings: list[FindingDraft] = Field(max_length=6)
+    cancer_types: list[ShortText] = Field(max_length=4)
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] = Field(
+        description="2-3 plain sentences for a non-specialist"
+    )
+
+
+class Evidence(BaseModel):
+    """A verbatim quote and where it sits in the original text (``text[start:end] == quote``)."""
+
+    quote: str = Field(max_length=2000)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _span_matches_quote_length(self) -> Evidence:
+        if self.end - self.start != len(self.quote):
+            raise ValueError("evidence span length differs from the quote length")
+        return self
+
+
+class Finding(BaseModel):
+    """A stored, grounded resistance finding."""
+
+    factor: str = Field(max_length=60)
+    factor_type: FactorType
+    alteration: Alteration
+    therapy: str = Field(max_length=60)
+    therapy_class: TherapyClass
+    cancer_type: str = Field(max_length=80)
+    effect: Effect
+    mechanism: str = Field(default="", max_length=160)
+    mechanism_categories: list[MechanismCategory] = Field(default_factory=list, max_length=3)
+    pathways_or_partners: list[str] = Field(default_factory=list, max_length=4)
+    models: list[str] = Field(default_factory=list, max_length=4)
+    evidence_level: list[EvidenceLevel] = Field(default_factory=list, max_length=3)
+    evidence: list[Evidence] = Field(min_length=1, max_length=3)
+
+
+class RejectedFinding(BaseModel):
+    """A finding the model proposed that failed validation, kept with the reason."""
+
+    reason: str = Field(max_length=1000)
+    finding: dict[str, Any]
+
+
+class PaperSummary(BaseModel):
+    """Everything stored for one paper: identity, metadata, summary and grounded findings."""
+
+    doc_id: str = Field(max_length=200, description="file stem of the source")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the source bytes")
+    title: str | None = Field(default=None, max_length=500)
+    doi: str | None = Field(default=None, max_length=200)
+    pmid: str | None = Field(default=None, pattern=r"^\d{1,9}$")
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    journal: str | None = Field(default=None, max_length=200)
+    cancer_types: list[str] = Field(default_factory=list, max_length=4)
+    summary: str = Field(default="", max_length=400)
+    findings: list[Finding] = Field(default_factory=list, max_length=6)
+    rejected_findings: list[RejectedFinding] = Field(default_factory=list, max_length=6)
+    schema_version: str = SCHEMA_VERSION
+
+
+def role_of(alteration: str, effect: str) -> str | None:
+    """The factor's role implied by a finding: ``pro_resistance``, ``anti_resistance`` or None.
+
+    A loss-type alteration flips the stated effect; ``no_effect``/``unclear`` have no role.
+    """
+    if effect not in ("promotes_resistance", "reverses_resistance"):
+        return None
+    promotes = effect == "promotes_resistance"
+    if alteration in LOSS_ALTERATIONS:
+        promotes = not promotes
+    return "pro_resistance" if promotes else "anti_resistance"

@@ -1,0 +1,402 @@
+"""SQLite store: papers, findings, rejections, runs with provenance, and a log of every model call.
+
+One result per (document hash, model, prompt hash, schema version): that key is what makes a
+re-run skip finished work. Each paper is written in ONE transaction together with its findings,
+rejections and call log, so an interrupted batch leaves either the whole paper or nothing. WAL mode
+lets readers (export, report) work while a batch writes. Schema changes are numbered migrations.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .schema import PaperSummary, role_of
+
+MIGRATIONS: list[str] = [
+    # 1: initial layout
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        status TEXT NOT NULL DEFAULT 'running',
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        model_sha256 TEXT,
+        prompt_sha256 TEXT NOT NULL,
+        schema_version TEXT NOT NULL,
+        temperature REAL,
+        seed INTEGER,
+        max_reasks INTEGER,
+        docs_ok INTEGER DEFAULT 0,
+        docs_rejected INTEGER DEFAULT 0,
+        docs_failed INTEGER DEFAULT 0,
+        docs_skipped INTEGER DEFAULT 0,
+        findings INTEGER DEFAULT 0,
+        prompt_tokens INTEGER DEFAULT 0,
+        completion_tokens INTEGER DEFAULT 0,
+        seconds REAL
+    );
+    CREATE TABLE papers (
+        id INTEGER PRIMARY KEY,
+        result_key TEXT NOT NULL UNIQUE,
+        run_id INTEGER REFERENCES runs(id),
+        doc_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        path TEXT,
+        model TEXT NOT NULL,
+        prompt_sha256 TEXT NOT NULL,
+        schema_version TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'rejected')),
+        error TEXT,
+        title TEXT, doi TEXT, pmid TEXT, year INTEGER, journal TEXT,
+        summary TEXT,
+        paper_json TEXT,
+        source_text TEXT NOT NULL,
+        prompt_tokens INTEGER, completion_tokens INTEGER, reasks INTEGER, seconds REAL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX papers_sha ON papers(sha256);
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        factor TEXT NOT NULL, factor_type TEXT, alteration TEXT,
+        therapy TEXT NOT NULL, therapy_class TEXT, cancer_type TEXT,
+        effect TEXT NOT NULL, role TEXT, mechanism TEXT,
+        finding_json TEXT NOT NULL
+    );
+    CREATE INDEX findings_factor ON findings(factor);
+    CREATE TABLE rejections (
+        id INTEGER PRIMARY KEY,
+        paper_id INTEGER REFERENCES papers(id) ON DELETE CASCADE,
+        run_id INTEGER REFERENCES runs(id),
+        doc_id TEXT, path TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('finding', 'paper', 'source', 'failure')),
+        reason TEXT NOT NULL,
+        payload_json TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        paper_id INTEGER REFERENCES papers(id) ON DELETE CASCADE,
+        run_id INTEGER REFERENCES runs(id),
+        doc_id TEXT,
+        attempt INTEGER,
+        request_json TEXT, response_json TEXT, error TEXT,
+        seconds REAL, prompt_tokens INTEGER, completion_tokens INTEGER, cached_tokens INTEGER,
+        server_ms REAL,
+        created_at REAL NOT NULL
+    );
+    """,
+]
+
+
+def result_key(sha256: str, model: str, prompt_sha256: str, schema_version: str) -> str:
+    """The identity of one result: same input, model, prompt and schema => same result."""
+    return "|".join((sha256, model, prompt_sha256, schema_version))
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Provenance fixed for the whole run."""
+
+    backend: str
+    model: str
+    model_sha256: str | None
+    prompt_sha256: str
+    schema_version: str
+    temperature: float
+    seed: int
+    max_reasks: int
+
+
+@dataclass
+class StoredPaper:
+    """A paper row as read back."""
+
+    id: int
+    doc_id: str
+    status: str
+    error: str | None
+    paper: PaperSummary | None
+    source_text: str
+    model: str
+    created_at: float
+
+
+class Store:
+    """The SQLite database; use as a context manager or call ``close()``."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (KeyboardInterrupt too)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction() as conn:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        """Number of migrations applied."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def start_run(self, info: RunInfo) -> int:
+        """Record a new run and return its id."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs (started_at, backend, model, model_sha256, prompt_sha256,"
+                " schema_version, temperature, seed, max_reasks) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    time.time(),
+                    info.backend,
+                    info.model,
+                    info.model_sha256,
+                    info.prompt_sha256,
+                    info.schema_version,
+                    info.temperature,
+                    info.seed,
+                    info.max_reasks,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, totals: dict[str, Any]) -> None:
+        """Close a run with its status ('done', 'failed', 'interrupted') and totals."""
+        columns = (
+            "docs_ok",
+            "docs_rejected",
+            "docs_failed",
+            "docs_skipped",
+            "findings",
+            "prompt_tokens",
+            "completion_tokens",
+            "seconds",
+        )
+        values = [totals.get(c, 0) for c in columns]
+        with self.transaction() as conn:
+            conn.execute(
+                f"UPDATE runs SET finished_at=?, status=?, {', '.join(c + '=?' for c in columns)} WHERE id=?",
+                (time.time(), status, *values, run_id),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        """All runs, newest first."""
+        return [dict(r) for r in self.conn.execute("SELECT * FROM runs ORDER BY id DESC")]
+
+    # --- papers -----------------------------------------------------------------------------
+
+    def has_result(self, key: str) -> bool:
+        """Whether a finished result (ok or rejected) exists for ``key``."""
+        row = self.conn.execute("SELECT 1 FROM papers WHERE result_key=?", (key,)).fetchone()
+        return row is not None
+
+    def get_result(self, key: str) -> StoredPaper | None:
+        """The stored result for ``key``, if any."""
+        row = self.conn.execute("SELECT * FROM papers WHERE result_key=?", (key,)).fetchone()
+        return _stored(row) if row else None
+
+    def save_result(
+        self,
+        *,
+        key: str,
+        run_id: int,
+        info: RunInfo,
+        doc_id: str,
+        sha256: str,
+        path: str,
+        source_text: str,
+        paper: PaperSummary | None,
+        error: str | None,
+        calls: list[dict[str, Any]],
+        seconds: float,
+    ) -> int:
+        """Write one paper (or a rejected paper) with findings, rejections and calls atomically.
+
+        An existing result under the same key is replaced (``--force``).
+        """
+        status = "ok" if paper is not None else "rejected"
+        now = time.time()
+        prompt_tokens = sum(int(c.get("prompt_tokens") or 0) for c in calls)
+        completion_tokens = sum(int(c.get("completion_tokens") or 0) for c in calls)
+        reasks = max(0, sum(1 for c in calls if c.get("response") is not None) - 1)
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM papers WHERE result_key=?", (key,))
+            cur = conn.execute(
+                "INSERT INTO papers (result_key, run_id, doc_id, sha256, path, model, prompt_sha256,"
+                " schema_version, status, error, title, doi, pmid, year, journal, summary,"
+                " paper_json, source_text, prompt_tokens, completion_tokens, reasks, seconds,"
+                " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    key,
+                    run_id,
+                    doc_id,
+                    sha256,
+                    path,
+                    info.model,
+                    info.prompt_sha256,
+                    info.schema_version,
+                    status,
+                    error,
+                    paper.title if paper else None,
+                    paper.doi if paper else None,
+                    paper.pmid if paper else None,
+                    paper.year if paper else None,
+                    paper.journal if paper else None,
+                    paper.summary if paper else None,
+                    paper.model_dump_json() if paper else None,
+                    source_text,
+                    prompt_tokens,
+                    completion_tokens,
+                    reasks,
+                    seconds,
+                    now,
+                ),
+            )
+            paper_id = int(cur.lastrowid or 0)
+            if paper is not None:
+                for position, f in enumerate(paper.findings):
+                    conn.execute(
+                        "INSERT INTO findings (paper_id, position, factor, factor_type, alteration,"
+                        " therapy, therapy_class, cancer_type, effect, role, mechanism,"
+                        " finding_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            paper_id,
+                            position,
+                            f.factor,
+                            f.factor_type,
+                            f.alteration,
+                            f.therapy,
+                            f.therapy_class,
+                            f.cancer_type,
+                            f.effect,
+                            role_of(f.alteration, f.effect),
+                            f.mechanism,
+                            f.model_dump_json(),
+                        ),
+                    )
+                for r in paper.rejected_findings:
+                    conn.execute(
+                        "INSERT INTO rejections (paper_id, run_id, doc_id, path, kind, reason,"
+                        " payload_json, created_at) VALUES (?,?,?,?,'finding',?,?,?)",
+                        (paper_id, run_id, doc_id, path, r.reason, json.dumps(r.finding), now),
+                    )
+            else:
+                conn.execute(
+                    "INSERT INTO rejections (paper_id, run_id, doc_id, path, kind, reason,"
+                    " created_at) VALUES (?,?,?,?,'paper',?,?)",
+                    (paper_id, run_id, doc_id, path, error or "rejected", now),
+                )
+            for attempt, call in enumerate(calls, start=1):
+                conn.execute(
+                    "INSERT INTO calls (paper_id, run_id, doc_id, attempt, request_json,"
+                    " response_json, error, seconds, prompt_tokens, completion_tokens,"
+                    " cached_tokens, server_ms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        paper_id,
+                        run_id,
+                        doc_id,
+                        attempt,
+                        json.dumps(call.get("request")),
+                        json.dumps(call.get("response")),
+                        call.get("error"),
+                        call.get("seconds"),
+                        call.get("prompt_tokens"),
+                        call.get("completion_tokens"),
+                        call.get("cached_tokens"),
+                        call.get("server_ms"),
+                        now,
+                    ),
+                )
+        return paper_id
+
+    def record_problem(self, *, run_id: int | None, doc_id: str, path: str, kind: str, reason: str) -> None:
+        """Record a document that produced no result ('source' problem or transport 'failure')."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO rejections (run_id, doc_id, path, kind, reason, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (run_id, doc_id, path, kind, reason, time.time()),
+            )
+
+    def papers(self, latest_only: bool = True, status: str | None = "ok") -> list[StoredPaper]:
+        """Stored papers, oldest first; by default only the newest ok result per document."""
+        sql = "SELECT * FROM papers"
+        params: list[Any] = []
+        if status:
+            sql += " WHERE status=?"
+            params.append(status)
+        sql += " ORDER BY doc_id, created_at, id"
+        rows = [_stored(r) for r in self.conn.execute(sql, params)]
+        if not latest_only:
+            return rows
+        newest: dict[str, StoredPaper] = {}
+        for row in rows:
+            newest[row.doc_id] = row
+        return sorted(newest.values(), key=lambda p: p.doc_id)
+
+    def rejections(self) -> list[dict[str, Any]]:
+        """Every rejection and failure, newest first."""
+        return [dict(r) for r in self.conn.execute("SELECT * FROM rejections ORDER BY id DESC")]
+
+    def count(self, table: str) -> int:
+        """Rows in one of the store's tables (for tests and summaries)."""
+        if table not in {"runs", "papers", "findings", "rejections", "calls"}:
+            raise ValueError(f"unknown table {table}")
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+def _stored(row: sqlite3.Row) -> StoredPaper:
+    paper = PaperSummary.model_validate_json(row["paper_json"]) if row["paper_json"] else None
+    return StoredPaper(
+        id=row["id"],
+        doc_id=row["doc_id"],
+        status=row["status"],
+        error=row["error"],
+        paper=paper,
+        source_text=row["source_text"],
+        model=row["model"],
+        created_at=row["created_at"],
+    )
