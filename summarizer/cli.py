@@ -71,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--db", type=Path)
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    evaluate = sub.add_parser("eval", help="score predictions against a folder of gold files")
+    evaluate.add_argument("--gold", type=Path, default=Path("tests/gold"), help="gold folder (tests/gold)")
+    source = evaluate.add_mutually_exclusive_group()
+    source.add_argument("--db", type=Path, help="store to score, newest ok result per document (default)")
+    source.add_argument("--predictions", type=Path, help="JSONL of paper objects to score instead")
+    evaluate.add_argument("--texts", type=Path, help="texts for --predictions grounding (default seeds/)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -85,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "eval":
+            return cmd_eval(args)
     except SummarizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -202,6 +212,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """``summarizer eval``."""
+    # Imported here: only this command needs the scorer.
+    from .evaluate import format_report, run_eval
+
+    result = run_eval(
+        args.gold,
+        db=None if args.predictions else args.db or default_db(),
+        predictions=args.predictions,
+        texts=args.texts,
+    )
+    print(json.dumps(result.to_dict(), indent=2) if args.json else format_report(result))
     return 0
 
 
