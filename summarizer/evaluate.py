@@ -607,7 +607,11 @@ class EvalResult:
         }
 
     def grounding(self) -> dict[str, Any]:
-        """Evidence quotes found in their source text, over documents whose text is available."""
+        """Evidence quotes found in their source text, over scored documents whose text is available.
+
+        Every predicted finding's quotes count, no_effect/unclear ones included: grounding judges the
+        extraction, not the resistance call.
+        """
         with_text = [d for d in self.docs if d.status == "scored" and d.text_available]
         quotes = sum(d.quotes for d in with_text)
         grounded = sum(d.grounded for d in with_text)
