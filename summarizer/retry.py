@@ -6,7 +6,9 @@ This policy wraps the single HTTP call underneath instructor. Validation re-asks
 
 from __future__ import annotations
 
+import datetime
 import email.utils
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +17,17 @@ from typing import Any, TypeVar
 import openai
 import tenacity
 
+from .errors import BackendError
+
 T = TypeVar("T")
+
+
+class MalformedAnswerError(BackendError):
+    """The endpoint answered HTTP 200 with something that is not a chat completion.
+
+    Not transient (a proxy page or a broken server answers the same way again) and not a model
+    answer either: the document is recorded as failed, so a re-run tries it again.
+    """
 
 
 @dataclass
@@ -39,26 +51,61 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:
-    """Seconds the server asked us to wait (``retry-after-ms`` or ``retry-after``), if any."""
+    """Seconds the server asked us to wait (``retry-after-ms`` or ``retry-after``), if any.
+
+    A header that cannot be read (garbage, NaN, a malformed date) counts as absent, so the
+    ordinary backoff applies; it must never turn a retryable 429 into another kind of error.
+    """
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     if not headers:
         return None
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
+    ms = _seconds(headers.get("retry-after-ms"))
+    if ms is not None:
+        return ms / 1000
     value = headers.get("retry-after")
+    if not value:
+        return None
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:  # HTTP dates are GMT
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+def _seconds(value: str | None) -> float | None:
+    """A finite, non-negative number of seconds from a header value, else None."""
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        number = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
+        return None
+    return max(0.0, number) if math.isfinite(number) else None
+
+
+def check_answer(result: T) -> T:
+    """Refuse an HTTP 200 that is no chat completion: a non-JSON body or an empty ``choices``.
+
+    The openai SDK hands back the raw text when a 200 is not JSON (a proxy or login page); without
+    this check instructor would treat it as a bad model answer and re-ask, then store a rejection.
+    """
+    if isinstance(result, (str, bytes)):
+        preview = " ".join(str(result[:80]).split())
+        raise MalformedAnswerError(
+            f"the endpoint answered HTTP 200 with a non-JSON body ({preview!r}...): is --base-url "
+            "an OpenAI-compatible /v1 endpoint?"
+        )
+    if getattr(result, "choices", None) == []:
+        raise MalformedAnswerError("the endpoint answered HTTP 200 with no choices (an empty completion)")
+    return result
 
 
 class _WaitRetryAfterOr(tenacity.wait.wait_base):
@@ -81,7 +128,11 @@ def call_with_retries(
     policy: RetryPolicy,
     on_retry: Callable[[BaseException, float], None] | None = None,
 ) -> Callable[..., T]:
-    """Wrap ``fn`` so transient errors are retried per ``policy``; others propagate at once."""
+    """Wrap ``fn`` so transient errors are retried per ``policy``; others propagate at once.
+
+    The answer is checked to be a chat completion at all (``check_answer``) before it goes up to
+    instructor's validation.
+    """
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         if on_retry and state.outcome is not None and state.next_action is not None:
@@ -102,6 +153,6 @@ def call_with_retries(
     )
 
     def wrapped(*args: Any, **kwargs: Any) -> T:
-        return retrying(fn, *args, **kwargs)
+        return check_answer(retrying(fn, *args, **kwargs))
 
     return wrapped

@@ -1,0 +1,517 @@
+"""A scriptable, fault-injecting OpenAI-compatible chat server for tests and benchmarks only.
+
+It listens on 127.0.0.1 (random port) and answers ``POST /v1/chat/completions``. Each request takes
+the next fault from a script (a queue, then ``default``), or from ``choose(index, body)`` when one
+is given. The normal answer (``ok``) is a valid ``PaperDraft`` derived from the numbered user
+message: one finding citing sentence 1, whose factor is a word of sentence 1 and whose therapy is a
+word of the text, so it passes schema validation and grounding.
+
+Faults (``FAULTS``):
+
+==================  =============================================================================
+``ok``              200, one grounded finding
+``ok_empty``        200, no findings, just a summary
+``slow``            ``slow_s`` seconds later, ``ok``
+``429``             429 with ``Retry-After: <retry_after>``
+``429_bare``        429 without Retry-After
+``500 502 503``     that status, JSON error body
+``401``             401 whose error message ECHOES the bearer key (the worst case for secrets)
+``timeout``         no answer for ``hang_s`` seconds (longer than the client timeout), then close
+``reset``           the connection is reset (TCP RST) without an answer
+``non_json_body``   200 with an HTML body
+``non_json``        200 chat completion whose content is not JSON
+``bad_schema``      200 chat completion whose JSON content fails the PaperDraft schema
+``length``          200 with truncated JSON content and ``finish_reason=length``
+``empty_choices``   200 with ``choices: []``
+``ungrounded``      200 with a finding whose factor ``ZZZ9`` is not in the text (grounding re-ask)
+==================  =============================================================================
+
+``GET /stats`` returns the request counts as JSON (used when the stub runs in its own process:
+``python tests/stub_server.py --delay 0.2`` prints ``READY <base url>`` and serves until killed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+FAULTS = (
+    "ok",
+    "ok_empty",
+    "slow",
+    "429",
+    "429_bare",
+    "500",
+    "502",
+    "503",
+    "401",
+    "timeout",
+    "reset",
+    "non_json_body",
+    "non_json",
+    "bad_schema",
+    "length",
+    "empty_choices",
+    "ungrounded",
+)
+UNGROUNDED_FACTOR = "ZZZ9"
+_DRUGS = (
+    "cisplatin",
+    "carboplatin",
+    "oxaliplatin",
+    "doxorubicin",
+    "paclitaxel",
+    "docetaxel",
+    "gemcitabine",
+    "gefitinib",
+    "osimertinib",
+    "erlotinib",
+    "tamoxifen",
+    "temozolomide",
+    "5-fluorouracil",
+    "sorafenib",
+    "radiotherapy",
+)
+_NUMBERED = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
+
+
+@dataclass
+class RequestRecord:
+    """One chat request as the stub saw it."""
+
+    index: int
+    fault: str
+    reask: bool
+    authorization: str
+    user_chars: int
+
+
+@dataclass
+class StubServer:
+    """The stub; use as a context manager (``with StubServer() as stub: stub.base_url``)."""
+
+    script: Iterable[str] = ()
+    default: str = "ok"
+    choose: Callable[[int, dict[str, Any]], str] | None = None
+    delay_s: float = 0.0
+    slow_s: float = 0.3
+    hang_s: float = 5.0
+    retry_after: str = "7"
+    model: str = "stub-model"
+    records: list[RequestRecord] = field(default_factory=list)
+    _queue: deque[str] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self._queue.extend(self.script)
+        for fault in [*self._queue, self.default]:
+            if fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r}")
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> StubServer:
+        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.stub = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="stub-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; requests still hanging (``timeout``) are released at once."""
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> StubServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port the stub listens on."""
+        assert self._server is not None, "start() the stub first"
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-style base URL (``http://127.0.0.1:PORT/v1``)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # --- scripting and counting -------------------------------------------------------------
+
+    def push(self, *faults: str) -> None:
+        """Queue faults for the next requests (then ``default`` again)."""
+        for fault in faults:
+            if fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r}")
+        with self._lock:
+            self._queue.extend(faults)
+
+    @property
+    def requests(self) -> int:
+        """Chat requests received so far."""
+        with self._lock:
+            return len(self.records)
+
+    def count(self, fault: str) -> int:
+        """Chat requests that were answered with ``fault``."""
+        with self._lock:
+            return sum(1 for r in self.records if r.fault == fault)
+
+    def stats(self) -> dict[str, Any]:
+        """Request totals by fault, re-asks, and the number of requests."""
+        with self._lock:
+            return {
+                "requests": len(self.records),
+                "reasks": sum(r.reask for r in self.records),
+                "by_fault": dict(Counter(r.fault for r in self.records)),
+            }
+
+    def _next_fault(self, body: dict[str, Any], headers: Any, user: str) -> str:
+        with self._lock:
+            index = len(self.records)
+            if self._queue:
+                fault = self._queue.popleft()
+            elif self.choose is not None:
+                fault = self.choose(index, body)
+            else:
+                fault = self.default
+            messages = body.get("messages") or []
+            self.records.append(
+                RequestRecord(
+                    index=index,
+                    fault=fault,
+                    reask=len(messages) > 2,
+                    authorization=str(headers.get("Authorization") or ""),
+                    user_chars=len(user),
+                )
+            )
+            return fault
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 256
+    allow_reuse_address = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+        """No access log."""
+
+    @property
+    def stub(self) -> StubServer:
+        return self.server.stub  # type: ignore[attr-defined, no-any-return]
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/stats"):
+            self._send_json(200, self.stub.stats())
+        else:
+            self._send_json(404, {"error": {"message": "not found"}})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send_json(404, {"error": {"message": f"no route {self.path}"}})
+            return
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            self._send_json(400, {"error": {"message": "request body is not JSON"}})
+            return
+        user = _last_user_message(body)
+        stub = self.stub
+        fault = stub._next_fault(body, self.headers, user)
+        if stub.delay_s and stub._stop.wait(stub.delay_s):
+            return
+        try:
+            self._answer(fault, body, user)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _answer(self, fault: str, body: dict[str, Any], user: str) -> None:
+        stub = self.stub
+        model = str(body.get("model") or stub.model)
+        if fault == "slow":
+            if stub._stop.wait(stub.slow_s):
+                return
+            fault = "ok"
+        if fault == "429":
+            self._send_json(429, _error("rate limited", "rate_limit"), {"Retry-After": stub.retry_after})
+        elif fault == "429_bare":
+            self._send_json(429, _error("rate limited", "rate_limit"))
+        elif fault in ("500", "502", "503"):
+            self._send_json(int(fault), _error(f"stub server error {fault}", "server_error"))
+        elif fault == "401":
+            key = str(self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            self._send_json(401, _error(f"Incorrect API key provided: {key}", "invalid_api_key"))
+        elif fault == "timeout":
+            stub._stop.wait(stub.hang_s)
+            self._reset()
+        elif fault == "reset":
+            self._reset()
+        elif fault == "non_json_body":
+            self._send(200, b"<html><body>502 Bad Gateway (proxy)</body></html>", "text/html")
+        elif fault == "empty_choices":
+            self._send_json(200, _completion(model, None, "stop", user, choices=False))
+        else:
+            content, finish = _content_for(fault, user)
+            self._send_json(200, _completion(model, content, finish, user))
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP RST and no answer."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def _send(self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _error(message: str, code: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "stub_error", "code": code}}
+
+
+def _last_user_message(body: dict[str, Any]) -> str:
+    """The document's numbered sentences: the first user message (re-asks append more)."""
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else json.dumps(content)
+    return ""
+
+
+def sentences_of(user: str) -> dict[int, str]:
+    """``{number: sentence}`` from a numbered user message."""
+    return {int(n): text for n, text in _NUMBERED.findall(user)}
+
+
+def pick_factor(sentence: str) -> str:
+    """A gene-like word of ``sentence`` (digits or capitals), else its first longer word."""
+    words = _WORD.findall(sentence)
+    for word in words:
+        if any(c.isdigit() for c in word) or (sum(c.isupper() for c in word) >= 2):
+            return word[:60]
+    return (words[0] if words else "factor")[:60]
+
+
+def pick_therapy(text: str) -> str:
+    """A drug named in ``text``, else its longest word (the grounding check only needs it named)."""
+    lower = text.lower()
+    for drug in _DRUGS:
+        if drug in lower:
+            return drug
+    words = _WORD.findall(text)
+    return max(words, key=len)[:60] if words else "therapy"
+
+
+def grounded_draft(user: str) -> dict[str, Any]:
+    """A PaperDraft that passes validation and grounding for this numbered user message."""
+    sentences = sentences_of(user)
+    first = sentences.get(1, "")
+    return {
+        "findings": [
+            {
+                "evidence": [1],
+                "factor": pick_factor(first),
+                "factor_type": "gene",
+                "alteration": "overexpression",
+                "therapy": pick_therapy(" ".join(sentences.values())),
+                "therapy_class": "chemotherapy",
+                "cancer_type": "cancer",
+                "effect": "promotes_resistance",
+                "mechanism": "stub mechanism",
+                "mechanism_categories": ["other"],
+                "pathways_or_partners": [],
+                "models": [],
+                "evidence_level": ["in_vitro"],
+            }
+        ],
+        "cancer_types": ["cancer"],
+        "summary": f"Stub summary of an abstract with {len(sentences)} sentences.",
+    }
+
+
+def _content_for(fault: str, user: str) -> tuple[str, str]:
+    """The assistant message content and finish_reason for a 200 answer."""
+    draft = grounded_draft(user)
+    if fault == "ok_empty":
+        draft["findings"] = []
+    elif fault == "ungrounded":
+        draft["findings"][0]["factor"] = UNGROUNDED_FACTOR
+    elif fault == "non_json":
+        return "Sure! Here are the findings you asked for: NEK2 promotes resistance.", "stop"
+    elif fault == "bad_schema":
+        return json.dumps({"findings": "none", "summary": 42}), "stop"
+    text = json.dumps(draft)
+    if fault == "length":
+        return text[: len(text) // 2], "length"
+    return text, "stop"
+
+
+def _completion(
+    model: str, content: str | None, finish: str, user: str, choices: bool = True
+) -> dict[str, Any]:
+    completion_tokens = len(content or "") // 4
+    prompt_tokens = len(user) // 4
+    return {
+        "id": f"chatcmpl-stub-{time.monotonic_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": (
+            [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": finish,
+                    "logprobs": None,
+                }
+            ]
+            if choices
+            else []
+        ),
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def synthetic_abstract(i: int, extra_sentences: int = 0) -> str:
+    """A small, unique abstract that ``sources.read_document`` accepts (title + 3-line prose)."""
+    more = " ".join(
+        f"Additional experiment {k} in cohort {i} confirmed the effect on the resistant cells in culture."
+        for k in range(extra_sentences)
+    )
+    return (
+        f"Study {i} of GENE{i} in cisplatin resistance of gastric cancer\n\n"
+        f"Background: GENE{i} overexpression promotes cisplatin resistance in gastric cancer cells "
+        "through enhanced drug efflux and reduced apoptosis.\n"
+        f"Methods: we treated resistant cell lines derived from patient {i} with cisplatin and measured "
+        "the viability of the cells over several days.\n"
+        f"Results: knockdown of GENE{i} restored sensitivity to the drug in vitro and in xenograft "
+        f"models of the disease. {more}\n"
+    )
+
+
+def write_abstracts(folder: Path, count: int, start: int = 0, extra_sentences: int = 0) -> list[Path]:
+    """``count`` distinct synthetic abstracts ``doc00000.txt``... in ``folder`` (created)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + count):
+        path = folder / f"doc{i:05d}.txt"
+        path.write_text(synthetic_abstract(i, extra_sentences), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def run_batch(
+    base_url: str,
+    paths: list[str],
+    db: Path | str,
+    *,
+    concurrency: int = 1,
+    attempts: int = 3,
+    sleep: Callable[[float], None] | None = None,
+    timeout_s: float = 0.5,
+    max_reasks: int = 2,
+    api_key: str = "sk-stub-key-000",
+    force: bool = False,
+) -> Any:
+    """One pipeline run against ``base_url`` with the openai backend; returns the RunSummary.
+
+    ``sleep`` defaults to a no-op, so retries cost no wall time.
+    """
+    from summarizer.backends import BackendSettings, get_backend
+    from summarizer.pipeline import Pipeline, RunOptions
+    from summarizer.prompts import load_prompts
+    from summarizer.retry import RetryPolicy
+    from summarizer.store import Store
+
+    backend = get_backend("openai", BackendSettings(base_url=base_url, api_key=api_key, timeout_s=timeout_s))
+    options = RunOptions(
+        concurrency=concurrency,
+        force=force,
+        retry=RetryPolicy(attempts=attempts, sleep=sleep or (lambda seconds: None)),
+    )
+    options.extract.max_reasks = max_reasks
+    with Store(db) as store:
+        return Pipeline(backend, store, load_prompts(), options).run([str(p) for p in paths])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the stub in this process until SIGTERM/SIGINT; prints ``READY <base url>`` first."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--default", default="ok", choices=FAULTS)
+    parser.add_argument("--script", default="", help="comma-separated faults for the first requests")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of requests answered 503")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    choose = None
+    if args.error_rate:
+        default = args.default
+
+        def choose(index: int, body: dict[str, Any]) -> str:
+            return "503" if rng.random() < args.error_rate else default
+
+    script = [s for s in args.script.split(",") if s]
+    stub = StubServer(script=script, default=args.default, choose=choose, delay_s=args.delay).start()
+    print(f"READY {stub.base_url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stub.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
