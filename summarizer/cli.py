@@ -69,8 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="export stored papers")
     export.add_argument("--db", type=Path)
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument(
+        "--format",
+        choices=["jsonl", "csv", "graphml"],
+        default="jsonl",
+        help="jsonl (papers), csv (findings) or graphml (atlas graph for Cytoscape/Gephi)",
+    )
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    report = sub.add_parser("report", help="write one self-contained HTML review report and atlas")
+    report.add_argument("--db", type=Path, help="SQLite store (default: $SUMMARIZER_DB or data dir)")
+    report.add_argument("-o", "--output", default="report.html", help="HTML file (default report.html)")
 
     evaluate = sub.add_parser("eval", help="score predictions against a folder of gold files")
     evaluate.add_argument("--gold", type=Path, default=Path("tests/gold"), help="gold folder (tests/gold)")
@@ -93,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "report":
+            return cmd_report(args)
         if args.command == "eval":
             return cmd_eval(args)
     except SummarizerError as exc:
@@ -206,12 +217,28 @@ def cmd_export(args: argparse.Namespace) -> int:
         papers = [p.paper for p in store.papers() if p.paper is not None]
     if args.format == "jsonl":
         text = "".join(paper.model_dump_json() + "\n" for paper in papers)
+    elif args.format == "graphml":
+        from .atlas import build_atlas, graphml
+
+        text = graphml(build_atlas(papers))
     else:
         text = findings_csv(papers)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``summarizer report``."""
+    # Imported here: only this command needs the HTML renderer.
+    from .report import write_report
+
+    with Store(args.db or default_db()) as store:
+        size = write_report(store, args.output)
+        papers = len(store.papers())
+    print(f"wrote {args.output} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)
     return 0
 
 
