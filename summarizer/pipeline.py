@@ -7,9 +7,10 @@ whose (hash, model, prompt hash, schema version) result exists is skipped withou
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -125,6 +126,7 @@ class Pipeline:
         self.options = options or RunOptions()
         self.on_report = on_report or (lambda report, index: None)
         self._extractor: Extractor | None = None
+        self._extractor_lock = threading.Lock()
         self.info = RunInfo(
             backend=backend.name,
             model=backend.model,
@@ -141,17 +143,21 @@ class Pipeline:
         return result_key(doc.sha256, self.info.model, self.info.prompt_sha256, SCHEMA_VERSION)
 
     def extractor(self) -> Extractor:
-        """Built on first need, so a run with nothing to do never starts the model server."""
-        if self._extractor is None:
-            self._extractor = Extractor(
-                self.backend.client(),
-                self.backend.model,
-                self.backend.mode,
-                self.prompts,
-                self.options.extract,
-                self.options.retry,
-            )
-        return self._extractor
+        """Built on first need, so a run with nothing to do never starts the model server.
+
+        Workers ask for it at the same moment; the lock makes sure exactly one is built.
+        """
+        with self._extractor_lock:
+            if self._extractor is None:
+                self._extractor = Extractor(
+                    self.backend.client(),
+                    self.backend.model,
+                    self.backend.mode,
+                    self.prompts,
+                    self.options.extract,
+                    self.options.retry,
+                )
+            return self._extractor
 
     def run(self, paths: list[str]) -> RunSummary:
         """Process every document under ``paths``; always closes the run record."""
@@ -187,7 +193,38 @@ class Pipeline:
         self.on_report(report, len(summary.reports))
 
     def _run(self, paths: list[str], run_id: int, summary: RunSummary) -> None:
-        todo: list[Document] = []
+        todo = self._todo(paths, run_id, summary)
+        workers = max(1, self.options.concurrency)
+        if workers == 1:
+            for doc in todo:
+                self._finish(doc, self._extract_safely(doc), run_id, summary)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
+            pending: dict[Future[ExtractionOutcome], Document] = {}
+            try:
+                for doc in todo:
+                    pending[pool.submit(self._extract_safely, doc)] = doc
+                    # Keep every worker busy with one more queued, and no more read ahead.
+                    while len(pending) >= workers * 2:
+                        self._finish_some(pending, run_id, summary)
+                while pending:
+                    self._finish_some(pending, run_id, summary)
+            except KeyboardInterrupt:
+                # Queued work is dropped. Requests in flight cannot be interrupted and the process
+                # waits for them at exit anyway, so what they bring is saved (a second Ctrl-C ends
+                # this wait too; each save is one transaction, so nothing is half-written).
+                running = {f: d for f, d in pending.items() if not f.cancel()}
+                for future in as_completed(running):
+                    self._finish(running[future], future.result(), run_id, summary)
+                raise
+            except BaseException:  # e.g. the disk is full: stop at once, start nothing queued
+                for future in pending:
+                    future.cancel()
+                raise
+
+    def _todo(self, paths: list[str], run_id: int, summary: RunSummary) -> Iterator[Document]:
+        """Documents that need a model call, read lazily; bad and finished ones are reported here."""
+        queued: dict[str, str] = {}
         for item in collect_documents(paths, self.options.limit):
             if isinstance(item, DocReport):
                 self.store.record_problem(
@@ -199,38 +236,28 @@ class Pipeline:
                 )
                 self._emit(summary, item)
                 continue
-            stored = None if self.options.force else self.store.get_result(self.key_for(item))
+            key = self.key_for(item)
+            if key in queued:
+                # Same bytes as an earlier file of this batch: one result per text, one model call.
+                self._emit(
+                    summary,
+                    DocReport(item.path, item.doc_id, "skipped", message=f"same text as {queued[key]}"),
+                )
+                continue
+            stored = None if self.options.force else self.store.get_result(key)
             if stored is not None:
                 self._emit(summary, _skipped(item, stored.paper, stored.error))
-            else:
-                todo.append(item)
-        if not todo:
-            return
-        workers = max(1, self.options.concurrency)
-        if workers == 1:
-            for doc in todo:
-                self._finish(doc, self._extract_safely(doc), run_id, summary)
-            return
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            pending: dict[Future[ExtractionOutcome], Document] = {}
-            queue = iter(todo)
-            try:
-                for doc in queue:
-                    pending[pool.submit(self._extract_safely, doc)] = doc
-                    if len(pending) >= workers * 2:
-                        break
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        doc = pending.pop(future)
-                        self._finish(doc, future.result(), run_id, summary)
-                        nxt = next(queue, None)
-                        if nxt is not None:
-                            pending[pool.submit(self._extract_safely, nxt)] = nxt
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
+                continue
+            queued[key] = item.path
+            yield item
+
+    def _finish_some(
+        self, pending: dict[Future[ExtractionOutcome], Document], run_id: int, summary: RunSummary
+    ) -> None:
+        """Wait for at least one extraction and save every finished one (this thread writes)."""
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            self._finish(pending.pop(future), future.result(), run_id, summary)
 
     def _extract_safely(self, doc: Document) -> ExtractionOutcome:
         try:

@@ -1,0 +1,151 @@
+"""Crash safety: a real batch (the CLI in a subprocess) is killed mid-run, then run again.
+
+What must hold after SIGKILL (no cleanup at all) and after SIGINT (Ctrl-C):
+
+* every document the killed run reported done is in the store, exactly once;
+* no duplicates, no half-written paper (each paper's findings and call log are all there), the
+  database passes ``integrity_check``, and the killed run is never marked ``done``;
+* the same command again finishes the rest, asking the model only for what was not saved, and
+  leaves the saved papers untouched.
+
+The stub answers each request after a short delay so the kill lands mid-run; the test polls the
+database for progress (bounded by deadlines) instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from stub_server import StubServer, write_abstracts
+
+from summarizer.cli import main
+
+DOCS = 24
+KILL_AFTER = 5  # papers stored before the signal is sent
+DEADLINE_S = 60.0
+
+
+@pytest.fixture
+def stub() -> Iterator[StubServer]:
+    with StubServer(delay_s=0.05) as server:
+        yield server
+
+
+def _papers(db: Path) -> int:
+    """Papers stored so far, read the way any other reader would (WAL lets it read during writes)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet, or the first migration is running
+        return 0
+
+
+def _start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # A child inherits an IGNORED SIGINT (e.g. pytest started in the background): then Python would
+    # install no KeyboardInterrupt handler in it. A handler here becomes the default there.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with open(log, "wb") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "summarizer.cli", *args], stdout=out, stderr=subprocess.STDOUT, env=env
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _wait_for_progress(proc: subprocess.Popen[bytes], db: Path, papers: int) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while _papers(db) < papers:
+        assert proc.poll() is None, f"the batch ended (rc {proc.returncode}) before it could be killed"
+        assert time.monotonic() < deadline, "no progress before the deadline"
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.02)  # a bounded wait on the process, not a sleep
+
+
+def _check_store(db: Path) -> dict[str, tuple[int, float]]:
+    """Consistency of the store; returns {doc_id: (paper id, created_at)}."""
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = conn.execute("SELECT id, doc_id, result_key, paper_json, created_at FROM papers").fetchall()
+        doc_ids = [r[1] for r in rows]
+        assert len(doc_ids) == len(set(doc_ids)), "a document is stored twice"
+        assert len({r[2] for r in rows}) == len(rows), "a result key is stored twice"
+        for paper_id, doc_id, _, paper_json, _ in rows:
+            expected = len(json.loads(paper_json)["findings"])
+            found = conn.execute("SELECT COUNT(*) FROM findings WHERE paper_id=?", (paper_id,)).fetchone()[0]
+            calls = conn.execute("SELECT COUNT(*) FROM calls WHERE paper_id=?", (paper_id,)).fetchone()[0]
+            assert found == expected, f"{doc_id}: {found} of {expected} findings stored"
+            assert calls >= 1, f"{doc_id}: its call log is missing"
+        orphans = conn.execute(
+            "SELECT COUNT(*) FROM findings WHERE paper_id NOT IN (SELECT id FROM papers)"
+        ).fetchone()[0]
+        assert orphans == 0
+        return {r[1]: (r[0], r[4]) for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("sig", "concurrency"),
+    [(signal.SIGKILL, 1), (signal.SIGINT, 1), (signal.SIGKILL, 4), (signal.SIGINT, 4)],
+    ids=["SIGKILL-serial", "SIGINT-serial", "SIGKILL-concurrent", "SIGINT-concurrent"],
+)
+def test_killed_batch_resumes_without_loss_or_duplicates(
+    sig: signal.Signals,
+    concurrency: int,
+    stub: StubServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "in"
+    write_abstracts(folder, DOCS)
+    db = tmp_path / "store.db"
+    args = ["run", str(folder), "--backend", "openai", "--base-url", stub.base_url, "--db", str(db)]
+    args += ["--concurrency", str(concurrency), "--timeout", "10"]
+    env = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONUNBUFFERED": "1"}
+    env.pop("OPENAI_API_KEY", None)
+    log = tmp_path / "killed.log"
+
+    proc = _start(args, log, env)
+    try:
+        _wait_for_progress(proc, db, KILL_AFTER)
+        proc.send_signal(sig)
+        rc = proc.wait(timeout=DEADLINE_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    output = log.read_text(encoding="utf-8", errors="replace")
+    saved = _check_store(db)
+    assert KILL_AFTER <= len(saved) < DOCS, "the kill did not land mid-run"
+    reported_ok = set(re.findall(r"\] ok .*?(doc\d+)\.txt", output))
+    assert reported_ok <= set(saved), f"reported done but not stored: {reported_ok - set(saved)}"
+    with sqlite3.connect(db) as conn:
+        (status,) = conn.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    if sig == signal.SIGKILL:
+        assert rc == -signal.SIGKILL
+        assert status == "running"  # never marked done: nobody closed it
+    else:
+        assert rc == 130, output
+        assert status == "interrupted"
+        assert "interrupted: finished documents are saved" in output
+
+    # The same command again finishes the rest and asks the model only for what was not saved.
+    before = stub.requests
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert f"{DOCS - len(saved)} ok, {len(saved)} already done" in err
+    assert stub.requests - before == DOCS - len(saved)
+    final = _check_store(db)
+    assert sorted(final) == [f"doc{i:05d}" for i in range(DOCS)]
+    assert all(final[doc] == saved[doc] for doc in saved), "a saved paper was written again"
