@@ -181,7 +181,14 @@ def render_source(text: str, spans: Sequence[Span], slug: str) -> str:
 
 
 def _chips(values: Sequence[str], css: str = "chip") -> str:
+    values = list(dict.fromkeys(values))  # models sometimes repeat an item
     return "".join(f'<span class="{css}">{_e(v.replace("_", " "))}</span>' for v in values) or "—"
+
+
+def _factor_name(name: str) -> str:
+    # One-word names (miR-137, IGF-1R) must not break at their hyphen.
+    css = "" if " " in name.strip() else ' class="nowrap"'
+    return f"<b{css}>{_e(name)}</b>"
 
 
 def _role_badge(role: str) -> str:
@@ -224,7 +231,7 @@ def _finding_row(slug: str, index: int, f: Finding, spans: Sequence[Span]) -> st
     return (
         f'<tr class="finding" id="f-{slug}-{index}" data-f="{index}" tabindex="0">'
         f'<td><span class="sw h{index % len(HIGHLIGHTS)}"></span>{index + 1}</td>'
-        f'<td><b>{_e(f.factor)}</b><div class="small">{_e(f.factor_type)}</div></td>'
+        f'<td>{_factor_name(f.factor)}<div class="small">{_e(f.factor_type)}</div></td>'
         f"<td>{_e(f.alteration)}</td>"
         f'<td>{_e(f.therapy)}<div class="small">{_e(f.therapy_class.replace("_", " "))}</div></td>'
         f"<td>{_e(f.cancer_type) or '—'}</td>"
@@ -346,32 +353,59 @@ def _truncate(text: str, limit: int = 36) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Average advance of a 13px sans-serif character, to place columns without measuring text.
+CHAR_W = 7.5
+
+
+def _node_text(node: Node) -> str:
+    """A node's label in the graph: shortened, with its paper count when above one."""
+    papers = len(node.papers)
+    return _truncate(node.label) + (f" ({papers})" if papers > 1 else "")
+
+
+def _radius(node: Node) -> float:
+    return 5 + 1.5 * min(len(node.papers) - 1, 6)
+
+
 def render_graph_svg(atlas: Atlas) -> str:
     """The atlas as an inline SVG: factors, therapies and cancers in three columns.
 
     Edges are coloured by the factor's role and get thicker with the number of papers. The layout
-    is deterministic: therapies by paper count, factors and cancers by the mean position of the
-    therapies they connect to (fewer crossings), ties by name.
+    is deterministic: nodes start by paper count and name, then each column is sorted by the mean
+    position of its neighbours in a few sweeps (fewer crossings), ties by paper count and name.
     """
-    therapies = atlas.nodes_of("therapy")
-    if not therapies:
+    columns = {kind: atlas.nodes_of(kind) for kind in ("factor", "therapy", "cancer")}
+    if not columns["therapy"]:
         return '<p class="empty">No findings to draw.</p>'
-    t_rank = {n.id: i for i, n in enumerate(therapies)}
+    neighbours: dict[str, set[str]] = {n: set() for n in atlas.nodes}
+    for e in atlas.edges:
+        neighbours[e.source].add(e.target)
+        neighbours[e.target].add(e.source)
 
-    def by_barycentre(kind: str) -> list[Node]:
+    def reorder(kind: str, by: tuple[str, ...]) -> None:
+        # Barycentre heuristic: each node goes to the mean height of its neighbours in ``by``.
+        height = {n.id: (i + 0.5) / len(columns[k]) for k in by for i, n in enumerate(columns[k])}
+
         def centre(node: Node) -> float:
-            linked = [
-                t_rank[e.target if e.source == node.id else e.source]
-                for e in atlas.edges
-                if node.id in (e.source, e.target)
-            ]
-            return sum(linked) / len(linked) if linked else 0.0
+            linked = [height[m] for m in neighbours[node.id] if m in height]
+            return sum(linked) / len(linked) if linked else 0.5
 
-        return sorted(atlas.nodes_of(kind), key=lambda n: (centre(n), -len(n.papers), n.label.casefold()))
+        columns[kind] = sorted(columns[kind], key=lambda n: (centre(n), -len(n.papers), n.label.casefold()))
 
-    columns = {"factor": by_barycentre("factor"), "therapy": therapies, "cancer": by_barycentre("cancer")}
-    width, top, row_h = 1000, 64, 40
-    xs = {"factor": 270, "therapy": 515, "cancer": 725}
+    # A few sweeps from the therapies out and back (fewer crossings); always the same result.
+    for _ in range(3):
+        reorder("factor", ("therapy",))
+        reorder("cancer", ("therapy",))
+        reorder("therapy", ("factor", "cancer"))
+    reorder("factor", ("therapy",))
+    reorder("cancer", ("therapy",))
+    # Columns sit as close as their labels allow; the SVG keeps its natural size (no scaling, so
+    # the text stays readable) and its box scrolls sideways on a narrow screen.
+    longest = {kind: max(len(_node_text(n)) for n in nodes) for kind, nodes in columns.items()}
+    factor_x = max(110.0, 30 + longest["factor"] * CHAR_W)
+    xs = {"factor": factor_x, "therapy": factor_x + 250, "cancer": factor_x + 480}
+    width = round(xs["cancer"] + 30 + longest["cancer"] * CHAR_W)
+    top, row_h = 44, 40
     rows = max(len(c) for c in columns.values())
     height = top + rows * row_h + 16
     pos: dict[str, tuple[float, float]] = {}
@@ -388,7 +422,7 @@ def render_graph_svg(atlas: Atlas) -> str:
     for kind, label in (("factor", "Factor"), ("therapy", "Therapy"), ("cancer", "Cancer")):
         anchor = {"factor": "end", "therapy": "middle", "cancer": "start"}[kind]
         x = xs[kind] + {"factor": -12, "therapy": 0, "cancer": 12}[kind]
-        out.append(f'<text class="col" x="{x}" y="24" text-anchor="{anchor}">{label}</text>')
+        out.append(f'<text class="col" x="{x:.1f}" y="24" text-anchor="{anchor}">{label}</text>')
     # Parallel edges (same pair, different roles) are shifted apart so each stays visible.
     pair_count: dict[tuple[str, str], int] = {}
     for e in atlas.edges:
@@ -434,8 +468,8 @@ def _svg_edge(
 def _svg_node(node: Node, kind: str, at: tuple[float, float]) -> str:
     x, y = at
     papers = len(node.papers)
-    r = 5 + 1.5 * min(papers - 1, 6)
-    text = _truncate(node.label) + (f" ({papers})" if papers > 1 else "")
+    r = _radius(node)
+    text = _node_text(node)
     if kind == "factor":
         label = f'<text x="{x - r - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{_e(text)}</text>'
     elif kind == "cancer":
@@ -477,7 +511,7 @@ def _atlas_row(atlas: Atlas, row: AtlasRow, slug: str) -> str:
     cancer = atlas.nodes[row.node_ids[2]].label
     paper_text = _truncate(row.paper_title or row.doc_id, 40) + (f" ({row.year})" if row.year else "")
     cells = [
-        (f.factor, f"<b>{_e(f.factor)}</b>"),
+        (f.factor, _factor_name(f.factor)),
         (ROLE_TEXT[row.role], _role_badge(row.role)),
         (f.alteration, _e(f.alteration)),
         (f.effect, _e(f.effect.replace("_", " "))),
@@ -690,8 +724,8 @@ details.source-box>summary{cursor:pointer;font-weight:600;font-size:.95rem;margi
 mark.ev{color:inherit;background:var(--hl);border-radius:2px;cursor:pointer}
 mark.multi{box-shadow:inset 0 -2px 0 rgba(0,0,0,.35)}
 .focus mark.ev{background:transparent;box-shadow:none}
-.focus mark.ev.on{background:var(--hl);box-shadow:inset 0 -2px 0 #222}
-.h0{--hl:#ffe08a}.h1{--hl:#a9dcf2}.h2{--hl:#c6ecab}.h3{--hl:#f7c3da}.h4{--hl:#dacbef}.h5{--hl:#ffcaa8}
+.focus mark.ev.on{background:var(--fh);box-shadow:inset 0 -2px 0 #222}
+.nowrap{white-space:nowrap}
 .rejected,.problems{background:#fff4f2;border:1px solid #f0cfc8;border-radius:6px;padding:4px 12px;
 margin:.6em 0}
 .reason{color:#7a2e22;font-size:.85rem;overflow-wrap:anywhere}
@@ -700,7 +734,7 @@ margin:.6em 0}
 .controls select,.controls input{font:inherit;max-width:100%}
 #atlas-count{color:var(--muted)}
 .graph-box{overflow-x:auto;border:1px solid var(--line);border-radius:8px;background:#fff}
-svg.atlas-graph{display:block;min-width:720px;width:100%;height:auto;font:13px system-ui,sans-serif}
+svg.atlas-graph{display:block;max-width:none;margin:0 auto;font:13px system-ui,sans-serif}
 svg.atlas-graph .edge{fill:none;stroke-opacity:.7}
 svg.atlas-graph .edge:hover{stroke-opacity:1}
 svg.atlas-graph circle{stroke:#fff;stroke-width:1.5}
@@ -722,16 +756,19 @@ margin-right:5px}
 JS = """
 (function () {
   "use strict";
+  var PALETTE = __PALETTE__;  // number of highlight colours (HIGHLIGHTS)
   // Findings <-> evidence: a row and the marks of its quotes share the finding number (data-f).
   function focusFinding(article, f) {
     article.querySelectorAll("mark.ev.on, tr.finding.on").forEach(function (el) {
       el.classList.remove("on");
     });
+    for (var k = 0; k < PALETTE; k++) article.classList.remove("fh" + k);
     if (f === null || f === undefined || f === "") {
       article.classList.remove("focus");
       return;
     }
-    article.classList.add("focus");
+    // The focused finding's own colour, also on pieces that several findings share.
+    article.classList.add("focus", "fh" + (Number(f) % PALETTE));
     article.querySelectorAll('mark.ev[data-f~="' + f + '"]').forEach(function (el) {
       el.classList.add("on");
     });
@@ -861,7 +898,12 @@ JS = """
   }
   followHash();
 })();
-"""
+""".replace("__PALETTE__", str(len(HIGHLIGHTS)))
+
+
+def _palette_css() -> str:
+    """``.hN`` (a piece's colour) and ``.fhN`` (the focused finding's colour) from HIGHLIGHTS."""
+    return "".join(f".h{i}{{--hl:{c}}}.fh{i}{{--fh:{c}}}" for i, c in enumerate(HIGHLIGHTS)) + "\n"
 
 
 def _csp(script: str) -> str:
@@ -935,7 +977,7 @@ def render_html(
         '<meta name="referrer" content="no-referrer">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Therapy-resistance review report</title>"
-        f"<style>{CSS}</style></head><body>\n"
+        f"<style>{CSS}{_palette_css()}</style></head><body>\n"
         + "\n".join(body)
         + f"\n<script>{JS}</script>\n</body></html>\n"
     )

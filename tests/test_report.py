@@ -28,6 +28,7 @@ from summarizer.sources import Document
 from summarizer.store import Store, StoredPaper
 
 HOSTILE = "<script>alert(1)</script>"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -404,3 +405,26 @@ def test_cli_report_and_graphml_export(
     graph = tmp_path / "atlas.graphml"
     assert main(["export", "--db", str(store.path), "--format", "graphml", "-o", str(graph)]) == 0
     assert ET.parse(graph).getroot().tag == f"{{{GRAPHML_NS}}}graphml"
+
+
+def test_report_of_the_replayed_seed_store(seed_store: Path) -> None:
+    """Real model output (the recorded seed run): every evidence highlighted verbatim, links resolve."""
+    with Store(seed_store) as real:
+        html_text = render_report(real)
+        papers = [p for p in real.papers() if p.paper is not None]
+    assert papers
+    expected = {
+        (p.doc_id, f"{fi}.{ei}"): ev.quote
+        for p in papers
+        if p.paper is not None
+        for fi, f in enumerate(p.paper.findings)
+        for ei, ev in enumerate(f.evidence)
+    }
+    assert highlighted_quotes(html_text) == expected
+    ids = {a.get("id") for _, a in parse(html_text).tags if a.get("id")}
+    assert all(link in ids for link in re.findall(r'href="#([^"]+)"', html_text))
+    # Kept for a person to open: the report of the real recorded run.
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report-seeds.html").write_text(html_text, encoding="utf-8")
+    root = ET.fromstring(graphml(build_atlas([p.paper for p in papers if p.paper])).encode())
+    assert root.tag == f"{{{GRAPHML_NS}}}graphml"
