@@ -235,7 +235,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Imported here: only this command needs the HTML renderer.
     from .report import write_report
 
-    with Store(args.db or default_db()) as store:
+    db = args.db or default_db()
+    if not Path(db).exists():  # Store() would create an empty one and the report would be empty
+        raise SummarizerError(f"no store at {db}: run 'summarizer run' first or pass --db")
+    with Store(db) as store:
         size = write_report(store, args.output)
         papers = len(store.papers())
     print(f"wrote {args.output} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)

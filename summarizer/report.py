@@ -997,6 +997,7 @@ def write_report(store: Store, output: Path | str, *, generated: datetime | None
     """Write the report to ``output`` (atomically) and return its size in bytes."""
     text = render_report(store, generated=generated)
     out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     data = text.encode("utf-8")
     tmp.write_bytes(data)

@@ -402,6 +402,10 @@ def test_cli_report_and_graphml_export(
     assert main(["report", "--db", str(store.path), "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert "wrote" in capsys.readouterr().err
+    assert main(["report", "--db", str(store.path), "-o", str(tmp_path / "new" / "dir" / "r.html")]) == 0
+    assert main(["report", "--db", str(tmp_path / "typo.db"), "-o", str(out)]) == 2
+    assert "no store at" in capsys.readouterr().err
+    assert not (tmp_path / "typo.db").exists()
     graph = tmp_path / "atlas.graphml"
     assert main(["export", "--db", str(store.path), "--format", "graphml", "-o", str(graph)]) == 0
     assert ET.parse(graph).getroot().tag == f"{{{GRAPHML_NS}}}graphml"

@@ -220,6 +220,35 @@ def test_atlas_filters_by_factor(browser: Any, report_file: tuple[Path, dict[str
     assert browser.find_element(By.ID, "atlas-count").text == "4 of 9 findings"
 
 
+def test_atlas_sorts_within_and_between_groups(
+    browser: Any, report_file: tuple[Path, dict[str, str]]
+) -> None:
+    path, _ = report_file
+    open_report(browser, path)
+
+    def groups() -> list[str]:
+        return [g.get_attribute("data-factor") for g in browser.find_elements(By.CSS_SELECTOR, "tbody.group")]
+
+    def nek2_therapies() -> list[str]:
+        rows = browser.find_elements(By.CSS_SELECTOR, 'tbody.group[data-factor="nek2"] tr.row')
+        return [r.find_elements(By.TAG_NAME, "td")[4].text for r in rows]
+
+    assert groups()[:2] == ["ant2", "igf1r"]
+    Select(browser.find_element(By.ID, "atlas-order")).select_by_value("papers")
+    assert groups()[0] == "nek2"  # the only factor in two papers
+    assert nek2_therapies() == ["radiotherapy", "Bortezomib"]  # by paper
+    therapy = browser.find_element(By.CSS_SELECTOR, 'th[data-sort="therapy"]')
+    therapy.click()
+    assert nek2_therapies() == ["Bortezomib", "radiotherapy"]
+    assert therapy.get_attribute("aria-sort") == "ascending"
+    therapy.click()
+    assert nek2_therapies() == ["radiotherapy", "Bortezomib"]
+    browser.find_element(By.CSS_SELECTOR, 'th[data-sort="factor"]').click()
+    assert groups()[0] == "ant2"
+    browser.find_element(By.CSS_SELECTOR, 'th[data-sort="factor"]').click()
+    assert groups()[0] == "trim21"
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_screenshots(browser: Any, report_file: tuple[Path, dict[str, str]], width: int) -> None:
     path, _ = report_file
