@@ -729,6 +729,9 @@ mark.multi{box-shadow:inset 0 -2px 0 rgba(0,0,0,.35)}
 .rejected,.problems{background:#fff4f2;border:1px solid #f0cfc8;border-radius:6px;padding:4px 12px;
 margin:.6em 0}
 .reason{color:#7a2e22;font-size:.85rem;overflow-wrap:anywhere}
+table.problems-table{min-width:560px}
+.problems-table td:first-child{max-width:18em;overflow-wrap:anywhere}
+.problems-table td.reason{min-width:14em}
 .kind{font-size:.78rem;padding:0 6px;border-radius:9px;background:#f6ddd8}
 .controls{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0;font-size:.88rem}
 .controls select,.controls input{font:inherit;max-width:100%}
