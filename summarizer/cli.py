@@ -162,7 +162,9 @@ def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
             "ok": f"{report.findings} findings"
             + (f", {report.rejected_findings} rejected" if report.rejected_findings else "")
             + (f", {report.reasks} re-asks" if report.reasks else ""),
-            "skipped": f"{report.findings} findings, already in the store",
+            "skipped": f"{report.findings} findings, already in the store"
+            if report.message == "already done"
+            else report.message or "skipped",  # a rejected result, or the same text as another file
         }.get(report.status, report.message or "")
         timing = f"{report.seconds:5.1f}s" if report.seconds else "     -"
         stream.write(f"[{index:>4}] {report.status:<8} {timing}  {report.path}: {detail}\n")

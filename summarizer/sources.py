@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -146,14 +147,25 @@ def iter_source_paths(paths: list[str]) -> Iterator[tuple[str, SourceError | Non
 def read_document(path: str, max_bytes: int = MAX_BYTES) -> Document:
     """Read one abstract file; raise ``SourceError`` naming the file when it cannot be used."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+        # O_NONBLOCK: opening a named pipe must not wait for a writer (it would hang the batch).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise SourceError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    with open(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "a device"
+            raise SourceError(path, f"not a regular file ({kind}); give a .txt file")
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise SourceError(path, f"cannot read file ({exc.strerror or exc})") from exc
     if len(data) > max_bytes:
         raise SourceError(path, f"file is larger than {max_bytes:,} bytes; an abstract should be a few kB")
     if not data:
         raise SourceError(path, "file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(path, "file is UTF-16 text; re-save it as UTF-8")
     if b"\x00" in data:
         raise SourceError(path, "file looks binary (contains NUL bytes), not a text abstract")
     try:
