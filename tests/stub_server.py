@@ -95,7 +95,8 @@ class RequestRecord:
 
     index: int
     fault: str
-    reask: bool
+    kind: str  # "paper" for a PaperDraft request, else the schema's title (e.g. a follow-up check)
+    reask: bool  # a paper request carrying an earlier answer and its errors
     authorization: str
     user_chars: int
 
@@ -175,9 +176,21 @@ class StubServer:
 
     @property
     def requests(self) -> int:
-        """Chat requests received so far."""
+        """Chat requests received so far (of every kind)."""
         with self._lock:
             return len(self.records)
+
+    @property
+    def paper_requests(self) -> int:
+        """Requests for a PaperDraft (first asks and re-asks); follow-up checks not counted."""
+        with self._lock:
+            return sum(1 for r in self.records if r.kind == "paper")
+
+    @property
+    def reasks(self) -> int:
+        """PaperDraft requests that were re-asks."""
+        with self._lock:
+            return sum(r.reask for r in self.records)
 
     def count(self, fault: str) -> int:
         """Chat requests that were answered with ``fault``."""
@@ -189,6 +202,7 @@ class StubServer:
         with self._lock:
             return {
                 "requests": len(self.records),
+                "paper_requests": sum(1 for r in self.records if r.kind == "paper"),
                 "reasks": sum(r.reask for r in self.records),
                 "by_fault": dict(Counter(r.fault for r in self.records)),
             }
@@ -203,11 +217,13 @@ class StubServer:
             else:
                 fault = self.default
             messages = body.get("messages") or []
+            kind = request_kind(body)
             self.records.append(
                 RequestRecord(
                     index=index,
                     fault=fault,
-                    reask=len(messages) > 2,
+                    kind=kind,
+                    reask=kind == "paper" and len(messages) > 2,
                     authorization=str(headers.get("Authorization") or ""),
                     user_chars=len(user),
                 )
@@ -286,7 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "empty_choices":
             self._send_json(200, _completion(model, None, "stop", user, choices=False))
         else:
-            content, finish = _content_for(fault, user)
+            content, finish = _content_for(fault, user, _response_schema(body))
             self._send_json(200, _completion(model, content, finish, user))
 
     def _reset(self) -> None:
@@ -324,6 +340,26 @@ def _last_user_message(body: dict[str, Any]) -> str:
     return ""
 
 
+def _response_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema the request asks the answer to follow (``response_format``), if any."""
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict):
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        if isinstance(schema, dict):
+            return schema
+    return None
+
+
+def _is_paper_schema(schema: dict[str, Any] | None) -> bool:
+    return schema is None or "findings" in schema.get("properties", {})
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """``paper`` for a PaperDraft request (or one without a schema), else the schema's title."""
+    schema = _response_schema(body)
+    return "paper" if _is_paper_schema(schema) else str((schema or {}).get("title") or "other")
+
+
 def sentences_of(user: str) -> dict[int, str]:
     """``{number: sentence}`` from a numbered user message."""
     return {int(n): text for n, text in _NUMBERED.findall(user)}
@@ -348,36 +384,81 @@ def pick_therapy(text: str) -> str:
     return max(words, key=len)[:60] if words else "therapy"
 
 
-def grounded_draft(user: str) -> dict[str, Any]:
-    """A PaperDraft that passes validation and grounding for this numbered user message."""
+def grounded_draft(user: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A PaperDraft that passes validation and grounding for this numbered user message.
+
+    It is built from the request's JSON schema when there is one (as a schema-constrained server
+    would), so it follows the schema as that changes: every required field gets a valid value,
+    and the fields grounding looks at get words of the text.
+    """
     sentences = sentences_of(user)
-    first = sentences.get(1, "")
-    return {
-        "findings": [
-            {
-                "evidence": [1],
-                "factor": pick_factor(first),
-                "factor_type": "gene",
-                "alteration": "overexpression",
-                "therapy": pick_therapy(" ".join(sentences.values())),
-                "therapy_class": "chemotherapy",
-                "cancer_type": "cancer",
-                "effect": "promotes_resistance",
-                "mechanism": "stub mechanism",
-                "mechanism_categories": ["other"],
-                "pathways_or_partners": [],
-                "models": [],
-                "evidence_level": ["in_vitro"],
-            }
-        ],
-        "cancer_types": ["cancer"],
-        "summary": f"Stub summary of an abstract with {len(sentences)} sentences.",
+    wanted: dict[str, Any] = {
+        "evidence": [1],
+        "factor": pick_factor(sentences.get(1, "")),
+        "factor_type": "gene",
+        "alteration": "overexpression",
+        "therapy": pick_therapy(" ".join(sentences.values())),
+        "therapy_class": "chemotherapy",
+        "cancer_type": "cancer",
+        "effect": "promotes_resistance",
+        "mechanism": "stub mechanism",
     }
+    summary = f"Stub summary of an abstract with {len(sentences)} sentences."
+    if not schema:
+        return {"findings": [wanted], "cancer_types": ["cancer"], "summary": summary}
+    defs = schema.get("$defs", {})
+    draft = _instance(schema, defs)
+    finding_schema = _resolve(schema.get("properties", {}).get("findings", {}).get("items", {}), defs)
+    finding = _instance(finding_schema, defs)
+    properties = finding_schema.get("properties", {})
+    for key, value in wanted.items():
+        if key in properties and value in _resolve(properties[key], defs).get("enum", [value]):
+            finding[key] = value
+    draft.update({"findings": [finding], "summary": summary})
+    if "cancer_types" in draft:
+        draft["cancer_types"] = ["cancer"]
+    return draft
 
 
-def _content_for(fault: str, user: str) -> tuple[str, str]:
+def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    return _resolve(defs[ref.rsplit("/", 1)[-1]], defs) if ref else node
+
+
+def _instance(node: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """The smallest value valid under a (pydantic-style) JSON schema node."""
+    node = _resolve(node, defs)
+    for key in ("anyOf", "oneOf"):
+        if key in node:
+            options = [o for o in node[key] if o.get("type") != "null"] or node[key]
+            return _instance(options[0], defs)
+    if "const" in node:
+        return node["const"]
+    if "enum" in node:
+        return node["enum"][0]
+    kind = node.get("type")
+    if kind == "object":
+        properties = node.get("properties", {})
+        required = node.get("required", list(properties))
+        return {k: _instance(v, defs) for k, v in properties.items() if k in required}
+    if kind == "array":
+        return [_instance(node.get("items", {}), defs) for _ in range(node.get("minItems", 0))]
+    if kind in ("integer", "number"):
+        return node.get("minimum", 1)
+    if kind == "boolean":
+        return False
+    if kind == "string":
+        return "stub".ljust(node.get("minLength", 0), "x")[: node.get("maxLength", 4)]
+    return None
+
+
+def _content_for(fault: str, user: str, schema: dict[str, Any] | None) -> tuple[str, str]:
     """The assistant message content and finish_reason for a 200 answer."""
-    draft = grounded_draft(user)
+    if _is_paper_schema(schema):
+        draft = grounded_draft(user, schema)
+    else:  # a follow-up question with its own schema: its smallest valid answer
+        draft = _instance(schema or {}, (schema or {}).get("$defs", {}))
+        fault = fault if fault in ("non_json", "bad_schema", "length") else "ok"
     if fault == "ok_empty":
         draft["findings"] = []
     elif fault == "ungrounded":

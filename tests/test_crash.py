@@ -141,11 +141,11 @@ def test_killed_batch_resumes_without_loss_or_duplicates(
         assert "interrupted: finished documents are saved" in output
 
     # The same command again finishes the rest and asks the model only for what was not saved.
-    before = stub.requests
+    before = stub.paper_requests
     assert main(args) == 0
     err = capsys.readouterr().err
     assert f"{DOCS - len(saved)} ok, {len(saved)} already done" in err
-    assert stub.requests - before == DOCS - len(saved)
+    assert stub.paper_requests - before == DOCS - len(saved)
     final = _check_store(db)
     assert sorted(final) == [f"doc{i:05d}" for i in range(DOCS)]
     assert all(final[doc] == saved[doc] for doc in saved), "a saved paper was written again"
