@@ -8,7 +8,9 @@ imports a backend module directly; ``get_backend`` does, by name.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -96,3 +98,47 @@ def parse_mode(value: str) -> instructor.Mode:
         return _MODES[value.lower()]
     except KeyError:
         raise ConfigError(f"unknown mode {value!r}; use one of: {', '.join(_MODES)}") from None
+
+
+_SECRETS: set[str] = set()
+_SECRETS_LOCK = threading.Lock()
+REDACTED = "[REDACTED]"
+
+
+def hide_in_logs(secret: str | None) -> None:
+    """Redact ``secret`` from every log record created from now on, whoever logs it.
+
+    Servers echo keys in error bodies ("Incorrect API key provided: sk-...") and libraries log those
+    bodies (instructor logs the last error at ERROR level). A log-record factory sees every record
+    of every logger before any handler or formatter does, so it is the one place that catches all.
+    """
+    if not secret or len(secret) < 8:
+        return
+    with _SECRETS_LOCK:
+        first = not _SECRETS
+        _SECRETS.add(secret)
+    if first:
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            try:
+                message = record.getMessage()
+            except Exception:  # a broken format string is the logger's problem, not ours
+                return record
+            redacted = redact(message)
+            if redacted != message:
+                record.msg, record.args = redacted, None
+            if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+                # Tracebacks carry exception messages; format now (the formatter reuses exc_text).
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            return record
+
+        logging.setLogRecordFactory(factory)
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret registered through ``hide_in_logs`` replaced."""
+    for secret in tuple(_SECRETS):
+        text = text.replace(secret, REDACTED)
+    return text

@@ -8,7 +8,7 @@ import instructor
 import openai
 
 from ..errors import ConfigError
-from . import BackendSettings, parse_mode
+from . import BackendSettings, hide_in_logs, parse_mode
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -33,6 +33,8 @@ class OpenAIBackend:
                     "or point --base-url/OPENAI_BASE_URL at a local server that needs none"
                 )
             self._api_key = "no-key"  # local servers (vLLM, Ollama, llama.cpp) accept any key
+        else:
+            hide_in_logs(self._api_key)  # servers echo keys in error bodies, and libraries log those
         # JSON_SCHEMA works on OpenAI, vLLM and llama.cpp (schema-constrained decoding).
         mode = settings.mode or os.environ.get("SUMMARIZER_MODE") or "json_schema"
         self.mode: instructor.Mode = parse_mode(mode)
