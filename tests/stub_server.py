@@ -114,6 +114,8 @@ class StubServer:
     retry_after: str = "7"
     model: str = "stub-model"
     records: list[RequestRecord] = field(default_factory=list)
+    max_in_flight: int = 0  # most chat requests being answered at the same moment
+    _in_flight: int = 0
     _queue: deque[str] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -204,6 +206,7 @@ class StubServer:
                 "requests": len(self.records),
                 "paper_requests": sum(1 for r in self.records if r.kind == "paper"),
                 "reasks": sum(r.reask for r in self.records),
+                "max_in_flight": self.max_in_flight,
                 "by_fault": dict(Counter(r.fault for r in self.records)),
             }
 
@@ -269,12 +272,18 @@ class _Handler(BaseHTTPRequestHandler):
         user = _last_user_message(body)
         stub = self.stub
         fault = stub._next_fault(body, self.headers, user)
-        if stub.delay_s and stub._stop.wait(stub.delay_s):
-            return
+        with stub._lock:
+            stub._in_flight += 1
+            stub.max_in_flight = max(stub.max_in_flight, stub._in_flight)
         try:
+            if stub.delay_s and stub._stop.wait(stub.delay_s):
+                return
             self._answer(fault, body, user)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        finally:
+            with stub._lock:
+                stub._in_flight -= 1
 
     def _answer(self, fault: str, body: dict[str, Any], user: str) -> None:
         stub = self.stub
