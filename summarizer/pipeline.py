@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .backends import Backend
@@ -299,7 +299,7 @@ class Pipeline:
             source_text=doc.text,
             paper=outcome.paper,
             error=outcome.error,
-            calls=[asdict(c) for c in outcome.calls],
+            calls=[dict(vars(c)) for c in outcome.calls],  # shallow: asdict deep-copied every message
             seconds=outcome.seconds,
         )
         if outcome.paper is None:
