@@ -160,11 +160,12 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (KeyboardInterrupt too).
 
-        COMMIT is inside the guard: a Ctrl-C landing between the last statement and COMMIT must
-        not leave the connection inside an open transaction (the next BEGIN would then fail).
+        BEGIN and COMMIT are inside the guard: a Ctrl-C landing just after BEGIN returns, or between
+        the last statement and COMMIT, must not leave the connection inside an open transaction
+        (every later BEGIN, the run's closing record included, would then fail).
         """
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
+            self.conn.execute("BEGIN IMMEDIATE")
             yield self.conn
             self.conn.execute("COMMIT")
         except BaseException:

@@ -149,3 +149,36 @@ def test_killed_batch_resumes_without_loss_or_duplicates(
     final = _check_store(db)
     assert sorted(final) == [f"doc{i:05d}" for i in range(DOCS)]
     assert all(final[doc] == saved[doc] for doc in saved), "a saved paper was written again"
+
+
+class _InterruptAfterBegin:
+    """A connection that raises KeyboardInterrupt once, just after a BEGIN has run (Ctrl-C there)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.armed = True
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        cursor = self._conn.execute(sql, *args)
+        if self.armed and sql.startswith("BEGIN"):
+            self.armed = False
+            raise KeyboardInterrupt
+        return cursor
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
+def test_ctrl_c_just_after_begin_leaves_no_open_transaction(tmp_path: Path) -> None:
+    """Regression: the SIGINT test caught it once in ~15 runs; 'cannot start a transaction within a
+    transaction' then failed every later write, the run's closing record included."""
+    from summarizer.store import Store
+
+    with Store(tmp_path / "store.db") as store:
+        real = store.conn
+        store.conn = _InterruptAfterBegin(real)  # type: ignore[assignment]
+        with pytest.raises(KeyboardInterrupt):
+            store.record_problem(run_id=None, doc_id="d", path="d.txt", kind="source", reason="x")
+        assert not real.in_transaction
+        store.record_problem(run_id=None, doc_id="d", path="d.txt", kind="source", reason="y")
+        assert [r["reason"] for r in store.rejections()] == ["y"]
