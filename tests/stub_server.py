@@ -2,9 +2,11 @@
 
 It listens on 127.0.0.1 (random port) and answers ``POST /v1/chat/completions``. Each request takes
 the next fault from a script (a queue, then ``default``), or from ``choose(index, body)`` when one
-is given. The normal answer (``ok``) is a valid ``PaperDraft`` derived from the numbered user
-message: one finding citing sentence 1, whose factor is a word of sentence 1 and whose therapy is a
-word of the text, so it passes schema validation and grounding.
+is given. The normal answer (``ok``) is a valid ``PaperDraft`` built from the request's JSON schema
+and its numbered user message: one finding citing sentence 1, whose factor is a word of sentence 1
+and whose therapy is a word of the text, so it passes schema validation and grounding. A request
+with another schema (a follow-up question such as the direction re-check) gets the smallest valid
+answer to that schema; ``paper_requests`` and ``reasks`` count PaperDraft requests only.
 
 Faults (``FAULTS``):
 
@@ -42,11 +44,14 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from summarizer.pipeline import RunSummary
 
 FAULTS = (
     "ok",
@@ -113,14 +118,14 @@ class StubServer:
     hang_s: float = 5.0
     retry_after: str = "7"
     model: str = "stub-model"
-    records: list[RequestRecord] = field(default_factory=list)
+    records: list[RequestRecord] = field(default_factory=list, repr=False)
     max_in_flight: int = 0  # most chat requests being answered at the same moment
-    _in_flight: int = 0
-    _queue: deque[str] = field(default_factory=deque)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
+    _in_flight: int = field(default=0, repr=False)
+    _queue: deque[str] = field(default_factory=deque, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _server: ThreadingHTTPServer | None = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._queue.extend(self.script)
@@ -253,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def stub(self) -> StubServer:
-        return self.server.stub  # type: ignore[attr-defined, no-any-return]
+        return self.server.stub  # type: ignore[attr-defined]
 
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/stats"):
@@ -545,7 +550,7 @@ def write_abstracts(folder: Path, count: int, start: int = 0, extra_sentences: i
 
 def run_batch(
     base_url: str,
-    paths: list[str],
+    paths: Sequence[str | Path],
     db: Path | str,
     *,
     concurrency: int = 1,
@@ -555,7 +560,7 @@ def run_batch(
     max_reasks: int = 2,
     api_key: str = "sk-stub-key-000",
     force: bool = False,
-) -> Any:
+) -> RunSummary:
     """One pipeline run against ``base_url`` with the openai backend; returns the RunSummary.
 
     ``sleep`` defaults to a no-op, so retries cost no wall time.

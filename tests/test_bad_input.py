@@ -173,7 +173,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Batch]:
             argv = ["run", str(folder), "--backend", "openai", "--base-url", stub.base_url]
             rc = main([*argv, "--db", str(db), "--timeout", "5", "--retries", "1", "--max-reasks", "2"])
             output = err.getvalue()
-            lines = [m.group(1, 2, 3) for m in map(_LINE.match, output.splitlines()) if m]
+            matches = [m for m in map(_LINE.match, output.splitlines()) if m]
+            lines = [(m[1], m[2], m[3]) for m in matches]
             yield Batch(rc, lines, output, stub, bodies, db)
     finally:
         (folder / "unreadable.txt").chmod(0o644)

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stub_server import StubServer, write_abstracts
@@ -158,7 +159,7 @@ class _InterruptAfterBegin:
         self._conn = conn
         self.armed = True
 
-    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
         cursor = self._conn.execute(sql, *args)
         if self.armed and sql.startswith("BEGIN"):
             self.armed = False
