@@ -81,13 +81,15 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=8
 
 
 class FindingDraft(BaseModel):
-    """One resistance finding as the model writes it."""
+    """One resistance finding as the model writes it.
+
+    The finding is stated first and its evidence cited after, so the model cites sentences for a
+    claim it has already made. ``mechanism_categories`` and ``evidence_level`` are not asked: they
+    are read off the evidence afterwards (see ``enrich``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    evidence: list[Annotated[int, Field(ge=1, le=400)]] = Field(
-        min_length=1, max_length=3, description="numbers of the sentences that state this finding"
-    )
     factor: Name = Field(description="gene, protein, RNA or pathway whose change alters response")
     factor_type: FactorType
     alteration: Alteration = Field(description="how the factor was changed in the experiment")
@@ -95,16 +97,17 @@ class FindingDraft(BaseModel):
     therapy_class: TherapyClass
     cancer_type: ShortText
     effect: Effect = Field(description="effect of this alteration on therapy resistance")
-    mechanism: Annotated[str, StringConstraints(strip_whitespace=True, max_length=160)] = Field(
+    evidence: list[Annotated[int, Field(ge=1, le=400)]] = Field(
+        min_length=1, max_length=2, description="numbers of the sentences that state this finding"
+    )
+    mechanism: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
         description="how, in a few words"
     )
     # No defaults: every field is required, so the decoding grammar cannot skip one.
-    mechanism_categories: list[MechanismCategory] = Field(max_length=3)
-    pathways_or_partners: list[Annotated[str, StringConstraints(max_length=40)]] = Field(max_length=4)
+    pathways_or_partners: list[Annotated[str, StringConstraints(max_length=40)]] = Field(max_length=3)
     models: list[Annotated[str, StringConstraints(max_length=50)]] = Field(
-        max_length=4, description="cell lines, xenografts, patients"
+        max_length=3, description="cell lines, xenografts, patients"
     )
-    evidence_level: list[EvidenceLevel] = Field(max_length=3)
 
 
 class PaperDraft(BaseModel):
@@ -112,9 +115,10 @@ class PaperDraft(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    findings: list[FindingDraft] = Field(max_length=6)
-    cancer_types: list[ShortText] = Field(max_length=4)
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] = Field(
+    # Four: abstracts rarely state more, and a small model pads a longer list with repeats.
+    findings: list[FindingDraft] = Field(max_length=4)
+    cancer_types: list[ShortText] = Field(max_length=3)
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=350)] = Field(
         description="2-3 plain sentences for a non-specialist"
     )
 
@@ -143,10 +147,10 @@ class Finding(BaseModel):
     therapy_class: TherapyClass
     cancer_type: str = Field(max_length=80)
     effect: Effect
-    mechanism: str = Field(default="", max_length=160)
+    mechanism: str = Field(default="", max_length=100)
     mechanism_categories: list[MechanismCategory] = Field(default_factory=list, max_length=3)
-    pathways_or_partners: list[str] = Field(default_factory=list, max_length=4)
-    models: list[str] = Field(default_factory=list, max_length=4)
+    pathways_or_partners: list[str] = Field(default_factory=list, max_length=3)
+    models: list[str] = Field(default_factory=list, max_length=3)
     evidence_level: list[EvidenceLevel] = Field(default_factory=list, max_length=3)
     evidence: list[Evidence] = Field(min_length=1, max_length=3)
 
@@ -169,7 +173,7 @@ class PaperSummary(BaseModel):
     year: int | None = Field(default=None, ge=1900, le=2100)
     journal: str | None = Field(default=None, max_length=200)
     cancer_types: list[str] = Field(default_factory=list, max_length=4)
-    summary: str = Field(default="", max_length=400)
+    summary: str = Field(default="", max_length=350)
     findings: list[Finding] = Field(default_factory=list, max_length=6)
     rejected_findings: list[RejectedFinding] = Field(default_factory=list, max_length=6)
     schema_version: str = SCHEMA_VERSION
