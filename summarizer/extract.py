@@ -15,17 +15,27 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from pydantic import ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 
+from . import direction, enrich
 from .errors import ExtractionError
 from .prompts import PromptSet
 from .retry import RetryPolicy, call_with_retries
 from .schema import (
+    LOSS_ALTERATIONS,
     Evidence,
     Finding,
     FindingDraft,
@@ -49,30 +59,75 @@ def squash(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", normalize_spaces(text).lower())
 
 
-def grounding_problems(finding: FindingDraft, doc: Document) -> list[str]:
-    """Why this finding is not supported by ``doc`` (empty when it is)."""
+_RESPONSE_CUE = re.compile(
+    r"resist|sensiti|respon|efficacy|effect of|IC50|refractor|overc[oa]me|revers|cytotoxic",
+    re.IGNORECASE,
+)
+
+
+def _therapy_key(name: str) -> str:
+    return squash(re.sub(r"\(.*?\)", "", name)) or squash(name)
+
+
+def _factor_key(name: str) -> str:
+    """The squashed factor name without generic suffixes ("pathway") or a miRNA species prefix."""
+    key = squash(_GENERIC_SUFFIX.sub("", name)) or squash(name)
+    return key.removeprefix("hsa")
+
+
+def evidence_sentences(finding: FindingDraft, doc: Document, limit: int = 2) -> list[int]:
+    """The sentences that best state ``finding``: they name the factor, and ideally the therapy.
+
+    The model's citations are preferred but not trusted blindly (a 1.5B model tends to cite
+    neighbouring sentences): each sentence naming the factor scores 2 if cited, 2 if it names
+    the therapy and 1 if it speaks of response or resistance. Sentences scoring 2 or more are kept,
+    best first, in text order. An empty list means nothing in the text supports the finding.
+    """
+    factor = _factor_key(finding.factor)
+    therapy = _therapy_key(finding.therapy)
+    cited = set(finding.evidence)
+    scored = []
+    for s in doc.sentences:
+        raw = doc.text[s.start : s.end]
+        if factor not in squash(raw):
+            continue
+        score = (2 if s.number in cited else 0) + (2 if therapy and therapy in squash(raw) else 0)
+        score += 1 if _RESPONSE_CUE.search(raw) else 0
+        if score >= 2:
+            scored.append((-score, s.number))
+    return sorted(number for _, number in sorted(scored)[:limit])
+
+
+def grounding_problems(
+    finding: FindingDraft, doc: Document, other_factors: tuple[str, ...] = ()
+) -> list[str]:
+    """Why this finding is not supported by ``doc`` (empty when it is).
+
+    ``other_factors`` are the factors of the answer's other findings: a therapy that names one of
+    them (e.g. "p53" next to a TP53 finding) is a gene, not a treatment.
+    """
     problems: list[str] = []
-    count = len(doc.sentences)
-    missing = [n for n in finding.evidence if n > count]
-    if missing:
-        return [f"evidence sentence(s) {missing} do not exist: the abstract has {count} sentences"]
-    cited = squash(" ".join(doc.sentence(n) for n in finding.evidence))
     body = squash(" ".join(doc.sentence(s.number) for s in doc.sentences))
-    factor = squash(_GENERIC_SUFFIX.sub("", finding.factor)) or squash(finding.factor)
-    factor = factor.removeprefix("hsa")
-    if factor not in cited:
-        where = (
-            "is not in the abstract; write it as the text does"
-            if factor not in body
-            else (f"is not in the cited sentence(s) {finding.evidence}; cite the sentences that state it")
+    factor = _factor_key(finding.factor)
+    therapy = _therapy_key(finding.therapy)
+    if factor not in body:
+        problems.append(f"factor {finding.factor!r} is not in the abstract; write it as the text does")
+    elif not evidence_sentences(finding, doc):
+        problems.append(
+            f"no sentence states {finding.factor!r} with {finding.therapy!r} or resistance; cite the "
+            "sentence that does, or leave the finding out"
         )
-        problems.append(f"factor {finding.factor!r} {where}")
-    therapy = squash(re.sub(r"\(.*?\)", "", finding.therapy)) or squash(finding.therapy)
     radiation = finding.therapy_class == "radiotherapy" or "radi" in therapy
     named = therapy in body or (
-        radiation and _RADIATION_WORDS.search(" ".join(doc.sentence(n) for n in finding.evidence))
+        radiation and _RADIATION_WORDS.search(" ".join(doc.sentence(s.number) for s in doc.sentences))
     )
-    if not named:
+    factors = [factor, *(_factor_key(other) for other in other_factors)]
+    if therapy and any(f and (therapy in f or f in therapy) for f in factors):
+        problems.append(
+            f"therapy {finding.therapy!r} names a factor, not a treatment; the therapy is the drug "
+            "or radiotherapy whose effect changes"
+        )
+    elif not named:
         problems.append(
             f"therapy {finding.therapy!r} is not named in the abstract; report only findings "
             "about a drug or radiotherapy the text names"
@@ -89,12 +144,50 @@ class GroundedPaperDraft(PaperDraft):
         if doc is None:
             return self
         errors = []
+        factors = tuple(f.factor for f in self.findings)
         for i, finding in enumerate(self.findings):
-            for problem in grounding_problems(finding, doc):
+            for problem in grounding_problems(finding, doc, factors):
                 errors.append(f"findings[{i}]: {problem}")
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+
+Change = Literal["increased", "decreased", "not_stated"]
+Outcome = Literal["resistant", "sensitive", "not_stated"]
+
+
+class DirectionAnswer(BaseModel):
+    """Two literal readings of one evidence sentence; the role is computed from them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change: Change
+    outcome: Outcome
+
+
+def direction_check_model(count: int) -> type[BaseModel]:
+    """A response model holding exactly ``count`` answers (the decoding grammar enforces it)."""
+    answers = Annotated[list[DirectionAnswer], Field(min_length=count, max_length=count)]
+    return create_model("DirectionCheck", __config__=ConfigDict(extra="forbid"), answers=(answers, ...))
+
+
+def role_from_reading(change: str, outcome: str) -> str | None:
+    """pro_resistance when more factor means resistance (or less factor means sensitivity)."""
+    if outcome == "not_stated":
+        return None
+    resistant = outcome == "resistant"
+    if change == "decreased":
+        resistant = not resistant
+    return "pro_resistance" if resistant else "anti_resistance"
+
+
+def effect_for_role(alteration: str, role: str) -> str:
+    """The effect to state for ``alteration`` so that the finding has ``role``."""
+    promotes = role == "pro_resistance"
+    if alteration in LOSS_ALTERATIONS:
+        promotes = not promotes
+    return "promotes_resistance" if promotes else "reverses_resistance"
 
 
 @dataclass
@@ -110,6 +203,7 @@ class CallRecord:
     cached_tokens: int = 0
     server_ms: float = 0.0
     transport_retries: int = 0
+    purpose: str = "extract"  # or "verify": the direction re-check turn
 
 
 @dataclass
@@ -139,13 +233,15 @@ class ExtractionOutcome:
 
     @property
     def reasks(self) -> int:
-        """Calls beyond the first: validation re-asks."""
-        return max(0, len([c for c in self.calls if c.response is not None]) - 1)
+        """Extraction calls beyond the first: validation re-asks (the direction check is not one)."""
+        answered = [c for c in self.calls if c.response is not None and c.purpose == "extract"]
+        return max(0, len(answered) - 1)
 
 
 _current_calls: contextvars.ContextVar[list[CallRecord] | None] = contextvars.ContextVar(
     "current_calls", default=None
 )
+_current_purpose: contextvars.ContextVar[str] = contextvars.ContextVar("current_purpose", default="extract")
 
 
 @dataclass
@@ -155,7 +251,12 @@ class ExtractSettings:
     temperature: float = 0.0
     seed: int = 42
     max_tokens: int = 2048
-    max_reasks: int = 2
+    # One re-ask: at temperature 0 a second re-ask measured here mostly repeats the same answer,
+    # and findings still ungrounded after it are kept as rejected anyway.
+    max_reasks: int = 1
+    # A second, short turn in the same conversation re-checks each finding's direction; the server
+    # reuses the cached conversation, so it costs ~2 s. Direction flips are the commonest error.
+    verify_direction: bool = True
 
 
 class Extractor:
@@ -188,7 +289,15 @@ class Extractor:
     def _on_retry(self, exc: BaseException, wait_s: float) -> None:
         calls = _current_calls.get()
         if calls is not None:
-            calls.append(CallRecord(request={}, response=None, error=_describe(exc), seconds=0.0))
+            calls.append(
+                CallRecord(
+                    request={},
+                    response=None,
+                    error=_describe(exc),
+                    seconds=0.0,
+                    purpose=_current_purpose.get(),
+                )
+            )
 
     def _record(self, create: Any, kwargs: dict[str, Any], *args: Any) -> Any:
         calls = _current_calls.get()
@@ -200,10 +309,20 @@ class Extractor:
             response = create(*args, **kwargs)
         except Exception as exc:
             if calls is not None:
-                calls.append(CallRecord(request, None, _describe(exc), time.perf_counter() - started))
+                calls.append(
+                    CallRecord(
+                        request,
+                        None,
+                        _describe(exc),
+                        time.perf_counter() - started,
+                        purpose=_current_purpose.get(),
+                    )
+                )
             raise
         if calls is not None:
-            calls.append(_call_record(request, response, time.perf_counter() - started))
+            record = _call_record(request, response, time.perf_counter() - started)
+            record.purpose = _current_purpose.get()
+            calls.append(record)
         return response
 
     def messages(self, doc: Document) -> list[dict[str, str]]:
@@ -224,19 +343,25 @@ class Extractor:
             _current_calls.reset(token)
         return ExtractionOutcome(paper, error, calls, time.perf_counter() - started)
 
+    def _request(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "temperature": self.settings.temperature,
+            "seed": self.settings.seed,
+        }
+
     def _extract(self, doc: Document) -> tuple[PaperSummary | None, str | None]:
         try:
-            draft = self.client.chat.completions.create(
-                model=self.model,
+            draft: PaperDraft
+            draft, completion = self.client.chat.completions.create_with_completion(
                 response_model=GroundedPaperDraft,
                 messages=self.messages(doc),  # type: ignore[arg-type]
                 max_retries=self.settings.max_reasks,
                 context={"document": doc},
-                temperature=self.settings.temperature,
-                seed=self.settings.seed,
                 max_tokens=self.settings.max_tokens,
+                **self._request(),
             )
-            return to_summary(doc, draft, []), None
+            rejected: list[RejectedFinding] = []
         except IncompleteOutputException:
             return None, (
                 f"the model's answer was cut off at max_tokens={self.settings.max_tokens} "
@@ -244,45 +369,133 @@ class Extractor:
             )
         except InstructorRetryException as exc:
             cause = exc.__cause__
+            no_answer = exc.last_completion is None
+            if no_answer or (cause is not None and not isinstance(cause, (ValidationError, ValueError))):
+                # Nothing the model said is at fault: a transport or server failure, retried by a re-run.
+                raise _backend_failure(cause or exc) from cause
+            completion = exc.last_completion
+            salvaged = self._salvage(doc, exc)
+            if isinstance(salvaged, str):
+                return None, salvaged
+            draft, rejected = salvaged
+        draft = self._verify_directions(doc, draft, _completion_text(completion) or "")
+        return to_summary(doc, draft, rejected), None
+
+    def _verify_directions(self, doc: Document, draft: PaperDraft, answer: str) -> PaperDraft:
+        """Restate each finding's effect from a literal reading of its evidence sentences.
+
+        Small models confuse the direction of an alteration ("reduced X sensitized cells" read as
+        X being a sensitizer). First the cue-word reader (``direction``) reads what happened to the
+        factor and to the response; where it cannot, the model is asked the same two literal
+        questions in the same conversation (the server reuses the cached prefix, so this costs a
+        few seconds). The role follows by rule. An unclear reading or a failed check keeps the
+        first answer; transport errors propagate like any other call's.
+        """
+        directional = ("promotes_resistance", "reverses_resistance")
+        findings = list(draft.findings)
+        checkable = []
+        for i, f in enumerate(findings):
+            if f.effect not in directional:
+                continue
+            role = direction.role_in_sentences(
+                [doc.sentence(n) for n in evidence_sentences(f, doc)], f.factor
+            )
+            if role is None:
+                checkable.append(i)
+            else:
+                findings[i] = f.model_copy(update={"effect": effect_for_role(f.alteration, role)})
+        draft = draft.model_copy(update={"findings": findings})
+        if not self.settings.verify_direction or not checkable or not answer:
+            return draft
+        lines = []
+        for n, i in enumerate(checkable, start=1):
+            f = draft.findings[i]
+            quote = " ".join(normalize_spaces(doc.sentence(k)) for k in evidence_sentences(f, doc, limit=1))
+            lines.append(f'{n}. {f.factor} - {f.therapy}: "{quote}"')
+        messages = [
+            *self.messages(doc),
+            {"role": "assistant", "content": answer},
+            {"role": "user", "content": self.prompts.render_verify("\n".join(lines))},
+        ]
+        token = _current_purpose.set("verify")
+        try:
+            check = self.client.chat.completions.create(
+                response_model=direction_check_model(len(checkable)),
+                messages=messages,  # type: ignore[arg-type]
+                max_retries=0,
+                max_tokens=40 * len(checkable) + 20,
+                **self._request(),
+            )
+        except IncompleteOutputException:
+            return draft
+        except InstructorRetryException as exc:
+            cause = exc.__cause__
             if cause is not None and not isinstance(cause, (ValidationError, ValueError)):
                 raise _backend_failure(cause) from cause
-            return self._salvage(doc, exc)
+            return draft
+        finally:
+            _current_purpose.reset(token)
+        findings = list(draft.findings)  # re-read: the cue-word pass above may have changed them
+        for i, reading in zip(checkable, check.answers, strict=True):  # type: ignore[attr-defined]
+            role = role_from_reading(reading.change, reading.outcome)
+            if role is not None:
+                findings[i] = findings[i].model_copy(
+                    update={"effect": effect_for_role(findings[i].alteration, role)}
+                )
+        return draft.model_copy(update={"findings": findings})
 
     def _salvage(
         self, doc: Document, exc: InstructorRetryException
-    ) -> tuple[PaperSummary | None, str | None]:
+    ) -> tuple[PaperDraft, list[RejectedFinding]] | str:
         """After the last re-ask: keep grounded findings, reject the rest with their reasons."""
         content = _completion_text(exc.last_completion)
         try:
             draft = PaperDraft.model_validate_json(content or "")
         except ValidationError as err:
-            return None, f"invalid answer after {exc.n_attempts} attempts: {_short(str(err))}"
+            return f"invalid answer after {exc.n_attempts} attempts: {_short(str(err))}"
         kept, rejected = [], []
+        factors = tuple(f.factor for f in draft.findings)
         for finding in draft.findings:
-            problems = grounding_problems(finding, doc)
+            problems = grounding_problems(finding, doc, factors)
             if problems:
                 rejected.append(RejectedFinding(reason="; ".join(problems), finding=finding.model_dump()))
             else:
                 kept.append(finding)
-        draft = draft.model_copy(update={"findings": kept})
-        return to_summary(doc, draft, rejected), None
+        return draft.model_copy(update={"findings": kept}), rejected
 
 
 def to_summary(doc: Document, draft: PaperDraft, rejected: list[RejectedFinding]) -> PaperSummary:
-    """Attach identity, metadata and verbatim evidence spans; drop duplicate findings."""
-    findings: list[Finding] = []
-    seen: set[tuple[str, str, str | None, str]] = set()
+    """Attach identity, metadata and verbatim evidence; merge findings that say the same thing.
+
+    Two findings with the same factor, therapy and role (e.g. "X overexpression promotes" and
+    "X knockdown reverses") are one finding with the evidence of both. Evidence is chosen by
+    ``evidence_sentences`` (validation guarantees it is not empty).
+    """
+    merged: dict[tuple[str, str, str | None], tuple[FindingDraft, list[int]]] = {}
     for f in draft.findings:
-        key = (squash(f.factor), squash(f.therapy), role_of(f.alteration, f.effect), f.effect)
-        if key in seen:
-            continue
-        seen.add(key)
-        evidence = []
-        for n in dict.fromkeys(f.evidence):
-            s = doc.sentences[n - 1]
-            evidence.append(Evidence(quote=doc.text[s.start : s.end], start=s.start, end=s.end))
+        key = (squash(f.factor), squash(f.therapy), role_of(f.alteration, f.effect) or f.effect)
+        cited = evidence_sentences(f, doc)
+        if key in merged:
+            merged[key][1].extend(n for n in cited if n not in merged[key][1])
+        else:
+            merged[key] = (f, cited or list(f.evidence))
+    findings: list[Finding] = []
+    for f, numbers in merged.values():
+        numbers = sorted(dict.fromkeys(numbers))[:3]
+        evidence = [
+            Evidence(quote=doc.text[s.start : s.end], start=s.start, end=s.end)
+            for s in (doc.sentences[n - 1] for n in numbers)
+        ]
+        quotes = [e.quote for e in evidence]
         data = f.model_dump(exclude={"evidence"})
-        findings.append(Finding(**data, evidence=evidence))
+        findings.append(
+            Finding(
+                **data,
+                mechanism_categories=enrich.mechanism_categories([f.mechanism, *quotes]),
+                evidence_level=enrich.evidence_levels(quotes),
+                evidence=evidence,
+            )
+        )
     return PaperSummary(
         doc_id=doc.doc_id,
         sha256=doc.sha256,

@@ -14,20 +14,25 @@ from pathlib import Path
 from .errors import ConfigError
 
 PROMPTS_ENV = "SUMMARIZER_PROMPTS_DIR"
-_FILES = ("system.md", "user.md")
+_FILES = ("system.md", "user.md", "verify.md")
 
 
 @dataclass(frozen=True)
 class PromptSet:
-    """The instructions sent first (cacheable prefix) and the template for the document."""
+    """Instructions sent first (a cacheable prefix), the document template, the direction check."""
 
     system: str
     user_template: str
+    verify_template: str
     sha256: str
 
     def render_user(self, sentences: str) -> str:
         """The user message for one document's numbered sentences."""
         return self.user_template.replace("{sentences}", sentences)
+
+    def render_verify(self, items: str) -> str:
+        """The follow-up question that re-checks each finding's direction."""
+        return self.verify_template.replace("{items}", items)
 
 
 def prompts_dir() -> Path:
@@ -54,4 +59,9 @@ def load_prompts(directory: Path | None = None) -> PromptSet:
                 f"holding {', '.join(_FILES)}"
             ) from exc
     digest = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()
-    return PromptSet(system=texts[0].strip(), user_template=texts[1].strip(), sha256=digest)
+    return PromptSet(
+        system=texts[0].strip(),
+        user_template=texts[1].strip(),
+        verify_template=texts[2].strip(),
+        sha256=digest,
+    )

@@ -37,7 +37,7 @@ class RetryPolicy:
     attempts: int = 6
     initial_wait_s: float = 1.0
     max_wait_s: float = 60.0
-    max_retry_after_s: float = 300.0
+    max_retry_after_s: float = 120.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
 

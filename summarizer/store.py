@@ -96,6 +96,10 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     """,
+    # 2: which turn a call was (extraction or the direction re-check), so re-asks count right
+    """
+    ALTER TABLE calls ADD COLUMN purpose TEXT NOT NULL DEFAULT 'extract';
+    """,
 ]
 
 
@@ -192,6 +196,8 @@ class Store:
     def start_run(self, info: RunInfo) -> int:
         """Record a new run and return its id."""
         with self.transaction() as conn:
+            # A run still 'running' here was killed (SIGKILL, power loss): it never finished.
+            conn.execute("UPDATE runs SET status='interrupted' WHERE status='running'")
             cur = conn.execute(
                 "INSERT INTO runs (started_at, backend, model, model_sha256, prompt_sha256,"
                 " schema_version, temperature, seed, max_reasks) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -267,7 +273,10 @@ class Store:
         now = time.time()
         prompt_tokens = sum(int(c.get("prompt_tokens") or 0) for c in calls)
         completion_tokens = sum(int(c.get("completion_tokens") or 0) for c in calls)
-        reasks = max(0, sum(1 for c in calls if c.get("response") is not None) - 1)
+        extract_answers = [
+            c for c in calls if c.get("response") is not None and c.get("purpose", "extract") == "extract"
+        ]
+        reasks = max(0, len(extract_answers) - 1)
         with self.transaction() as conn:
             conn.execute("DELETE FROM papers WHERE result_key=?", (key,))
             cur = conn.execute(
@@ -339,7 +348,8 @@ class Store:
                 conn.execute(
                     "INSERT INTO calls (paper_id, run_id, doc_id, attempt, request_json,"
                     " response_json, error, seconds, prompt_tokens, completion_tokens,"
-                    " cached_tokens, server_ms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " cached_tokens, server_ms, created_at, purpose)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         paper_id,
                         run_id,
@@ -354,6 +364,7 @@ class Store:
                         call.get("cached_tokens"),
                         call.get("server_ms"),
                         now,
+                        call.get("purpose", "extract"),
                     ),
                 )
         return paper_id

@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from summarizer.extract import GroundedPaperDraft, grounding_problems, to_summary
+from summarizer.extract import (
+    GroundedPaperDraft,
+    direction_check_model,
+    effect_for_role,
+    evidence_sentences,
+    grounding_problems,
+    role_from_reading,
+    to_summary,
+)
 from summarizer.schema import FindingDraft, PaperDraft, role_of
 from summarizer.sources import parse_text
 
@@ -32,10 +40,8 @@ def finding(**overrides: Any) -> FindingDraft:
         "cancer_type": "ovarian cancer",
         "effect": "reverses_resistance",
         "mechanism": "unknown",
-        "mechanism_categories": [],
         "pathways_or_partners": [],
         "models": ["A2780"],
-        "evidence_level": ["in_vitro"],
     }
     data.update(overrides)
     return FindingDraft(**data)
@@ -54,14 +60,29 @@ def test_grounded_finding_has_no_problems() -> None:
     assert grounding_problems(finding(factor="hsa-MIR99", evidence=[5]), DOC) == []
 
 
-def test_sentence_that_does_not_exist_is_a_problem() -> None:
-    problems = grounding_problems(finding(evidence=[3, 40]), DOC)
-    assert problems == ["evidence sentence(s) [40] do not exist: the abstract has 5 sentences"]
+def test_citations_are_repaired_to_sentences_naming_the_factor_with_the_therapy() -> None:
+    # Sentence 2 does not name GENEX, sentence 40 does not exist: evidence comes from 3 and 5,
+    # the sentences naming GENEX together with cisplatin.
+    for cited in ([2], [40], [3]):
+        assert grounding_problems(finding(evidence=cited), DOC) == []
+        assert evidence_sentences(finding(evidence=cited), DOC) == [3, 5]
+    # A cited sentence naming the factor only with a response cue is kept when cited.
+    assert evidence_sentences(finding(evidence=[4]), DOC) == [3, 4]
 
 
-def test_factor_not_in_cited_sentence_is_a_problem() -> None:
-    (problem,) = grounding_problems(finding(evidence=[2]), DOC)
-    assert "is not in the cited sentence(s) [2]" in problem
+def test_factor_never_stated_with_the_therapy_is_a_problem() -> None:
+    doc = parse_text(
+        "A study of kinases in ovarian cancer cells\n"
+        "GENEZ is a kinase that is expressed in many tissues of the human body.\n"
+        "Cisplatin resistance is common in ovarian cancer and limits treatment in the clinic.\n",
+        doc_id="toy2",
+    )
+    (problem,) = grounding_problems(finding(factor="GENEZ", evidence=[3]), doc)
+    assert "no sentence states 'GENEZ' with 'cisplatin'" in problem
+    (problem,) = grounding_problems(
+        finding(factor="GENEZ", therapy="radiotherapy", therapy_class="radiotherapy", evidence=[2]), doc
+    )
+    assert "therapy 'radiotherapy' is not named" in problem
 
 
 def test_invented_factor_is_a_problem() -> None:
@@ -77,7 +98,6 @@ def test_therapy_not_named_is_a_problem() -> None:
 def test_radiotherapy_counts_as_named_when_radiation_is_mentioned() -> None:
     radiation = finding(therapy="radiotherapy", therapy_class="radiotherapy", evidence=[4])
     assert grounding_problems(radiation, DOC) == []
-    assert grounding_problems(finding(therapy="radiotherapy", therapy_class="radiotherapy"), DOC)
 
 
 def test_grounded_draft_raises_with_reasons_the_model_can_act_on() -> None:
@@ -89,8 +109,16 @@ def test_grounded_draft_raises_with_reasons_the_model_can_act_on() -> None:
     assert GroundedPaperDraft.model_validate(draft).findings[0].factor == "ABCB1"
 
 
+def test_therapy_that_is_the_factor_is_a_problem() -> None:
+    (problem,) = grounding_problems(finding(factor="MIR99", therapy="MIR-99", evidence=[5]), DOC)
+    assert "names a factor, not a treatment" in problem
+    # ... also when it names the factor of another finding of the same answer (p53 next to TP53)
+    (problem,) = grounding_problems(finding(therapy="MIR99", evidence=[3]), DOC, ("GENEX", "MIR-99"))
+    assert "names a factor, not a treatment" in problem
+
+
 def test_summary_copies_evidence_from_the_original_text() -> None:
-    draft = PaperDraft(findings=[finding(evidence=[3, 3, 5])], cancer_types=["ovarian cancer"], summary="s")
+    draft = PaperDraft(findings=[finding(evidence=[3, 3])], cancer_types=["ovarian cancer"], summary="s")
     paper = to_summary(DOC, draft, [])
     (stored,) = paper.findings
     assert [e.quote for e in stored.evidence] == [DOC.sentence(3), DOC.sentence(5)]
@@ -99,21 +127,44 @@ def test_summary_copies_evidence_from_the_original_text() -> None:
     assert "\u2011" in stored.evidence[0].quote  # original characters kept, not normalised
 
 
-def test_duplicate_findings_are_merged() -> None:
-    twice = [finding(), finding(evidence=[4], factor="GENEX ")]
-    paper = to_summary(DOC, PaperDraft(findings=twice, cancer_types=[], summary=""), [])
-    assert len(paper.findings) == 1
+def test_evidence_never_holds_a_sentence_without_the_factor() -> None:
+    draft = PaperDraft(findings=[finding(evidence=[1, 2])], cancer_types=[], summary="")
+    (stored,) = to_summary(DOC, draft, []).findings
+    assert all("GENEX" in e.quote for e in stored.evidence)
+
+
+def test_findings_with_the_same_role_are_merged_with_their_evidence() -> None:
+    same_role = [
+        finding(),  # knockdown reverses resistance
+        finding(evidence=[4], alteration="overexpression", effect="promotes_resistance", factor="GENEX "),
+    ]
+    (merged,) = to_summary(DOC, PaperDraft(findings=same_role, cancer_types=[], summary=""), []).findings
+    assert [e.quote for e in merged.evidence] == [DOC.sentence(3), DOC.sentence(4), DOC.sentence(5)]
+    opposite = [finding(), finding(effect="promotes_resistance")]
+    assert len(to_summary(DOC, PaperDraft(findings=opposite, cancer_types=[], summary=""), []).findings) == 2
+
+
+def test_closed_vocabulary_fields_are_read_off_the_evidence() -> None:
+    draft = PaperDraft(
+        findings=[
+            finding(factor="MIR99", alteration="overexpression", evidence=[5], mechanism="targets GENEX")
+        ],
+        cancer_types=[],
+        summary="",
+    )
+    (stored,) = to_summary(DOC, draft, []).findings
+    assert stored.evidence_level == ["in_vitro", "in_vivo"]  # "cells", "xenografts"
 
 
 def test_drafts_are_bounded() -> None:
     with pytest.raises(ValidationError):
         finding(factor="x" * 61)
     with pytest.raises(ValidationError):
-        finding(evidence=[1, 2, 3, 4])
+        finding(evidence=[1, 2, 3])
     with pytest.raises(ValidationError):
-        PaperDraft(findings=[finding()] * 7, cancer_types=[], summary="")
+        PaperDraft(findings=[finding()] * 5, cancer_types=[], summary="")
     schema = PaperDraft.model_json_schema()
-    assert schema["properties"]["findings"]["maxItems"] == 6
+    assert schema["properties"]["findings"]["maxItems"] == 4
     assert set(schema["required"]) == {"findings", "cancer_types", "summary"}
 
 
@@ -132,3 +183,43 @@ def test_drafts_are_bounded() -> None:
 )
 def test_role_flips_for_loss_type_alterations(alteration: str, effect: str, role: str | None) -> None:
     assert role_of(alteration, effect) == role
+
+
+@pytest.mark.parametrize(
+    ("alteration", "role", "effect"),
+    [
+        ("overexpression", "pro_resistance", "promotes_resistance"),
+        ("knockdown", "pro_resistance", "reverses_resistance"),
+        ("overexpression", "anti_resistance", "reverses_resistance"),
+        ("deletion", "anti_resistance", "promotes_resistance"),
+    ],
+)
+def test_effect_is_restated_for_the_verified_role(alteration: str, role: str, effect: str) -> None:
+    assert effect_for_role(alteration, role) == effect
+    assert role_of(alteration, effect) == role
+
+
+@pytest.mark.parametrize(
+    ("change", "outcome", "role"),
+    [
+        ("increased", "resistant", "pro_resistance"),
+        ("not_stated", "resistant", "pro_resistance"),
+        ("decreased", "sensitive", "pro_resistance"),  # "reduced HO-1 sensitized cells"
+        ("increased", "sensitive", "anti_resistance"),  # "restoring miR-137 reversed resistance"
+        ("decreased", "resistant", "anti_resistance"),  # "TP53 loss caused resistance"
+        ("increased", "not_stated", None),
+    ],
+)
+def test_role_from_a_literal_reading(change: str, outcome: str, role: str | None) -> None:
+    assert role_from_reading(change, outcome) == role
+
+
+def test_direction_check_demands_exactly_one_answer_per_finding() -> None:
+    model = direction_check_model(2)
+    schema = model.model_json_schema()
+    assert schema["properties"]["answers"]["minItems"] == 2
+    assert schema["properties"]["answers"]["maxItems"] == 2
+    one = {"change": "increased", "outcome": "resistant"}
+    assert len(model.model_validate({"answers": [one, one]}).answers) == 2  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError):
+        model.model_validate({"answers": [one]})
