@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="redo documents already in the store")
     run.add_argument("--dry-run", action="store_true", help="show prompts and sizes; call nothing")
     run.add_argument("--concurrency", type=int, default=1, help="parallel requests (default 1)")
-    run.add_argument("--max-reasks", type=int, default=2, help="validation re-asks per document")
+    run.add_argument("--max-reasks", type=int, default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
     run.add_argument("--retries", type=int, default=6, help="attempts per request on 429/5xx/timeout")
     run.add_argument("--timeout", type=float, default=600.0, help="seconds per request")
@@ -94,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    # instructor logs every failed attempt at ERROR; the run's own report says what happened.
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     try:
         if args.command == "run":
             return cmd_run(args)
