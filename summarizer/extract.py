@@ -112,10 +112,17 @@ def grounding_problems(
     therapy = _therapy_key(finding.therapy)
     if factor not in body:
         problems.append(f"factor {finding.factor!r} is not in the abstract; write it as the text does")
-    elif not evidence_sentences(finding, doc):
+    elif not (chosen := evidence_sentences(finding, doc)):
         problems.append(
             f"no sentence states {finding.factor!r} with {finding.therapy!r} or resistance; cite the "
             "sentence that does, or leave the finding out"
+        )
+    elif not any(_RESPONSE_CUE.search(doc.sentence(n)) for n in chosen):
+        # A finding is about response to a therapy; evidence that never speaks of response,
+        # sensitivity or resistance (e.g. an expression or prognosis statement) does not support it.
+        problems.append(
+            f"the sentences naming {finding.factor!r} {chosen} say nothing about response or "
+            "resistance to a therapy; leave the finding out unless another sentence states it"
         )
     radiation = finding.therapy_class == "radiotherapy" or "radi" in therapy
     named = therapy in body or (
