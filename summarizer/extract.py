@@ -44,7 +44,7 @@ from .schema import (
     RejectedFinding,
     role_of,
 )
-from .sources import Document, normalize_spaces
+from .sources import Document, defined_abbreviations, normalize_spaces
 
 # Generic words a model adds to a factor name that the text may not carry next to it.
 _GENERIC_SUFFIX = re.compile(
@@ -486,6 +486,8 @@ def to_summary(doc: Document, draft: PaperDraft, rejected: list[RejectedFinding]
             merged[key][1].extend(n for n in cited if n not in merged[key][1])
         else:
             merged[key] = (f, cited or list(f.evidence))
+    # "HCC" and "hepatocellular carcinoma" are one cancer: spell out what the abstract abbreviates.
+    long_forms = defined_abbreviations(doc.text)
     findings: list[Finding] = []
     for f, numbers in merged.values():
         numbers = sorted(dict.fromkeys(numbers))[:3]
@@ -495,6 +497,7 @@ def to_summary(doc: Document, draft: PaperDraft, rejected: list[RejectedFinding]
         ]
         quotes = [e.quote for e in evidence]
         data = f.model_dump(exclude={"evidence"})
+        data["cancer_type"] = long_forms.get(f.cancer_type, f.cancer_type)
         findings.append(
             Finding(
                 **data,
@@ -511,7 +514,7 @@ def to_summary(doc: Document, draft: PaperDraft, rejected: list[RejectedFinding]
         pmid=doc.pmid,
         year=doc.year,
         journal=doc.journal,
-        cancer_types=draft.cancer_types,
+        cancer_types=list(dict.fromkeys(long_forms.get(c, c) for c in draft.cancer_types)),
         summary=draft.summary,
         findings=findings,
         rejected_findings=rejected,

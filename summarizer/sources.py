@@ -376,6 +376,28 @@ def _find_journal(lines: list[tuple[int, str]]) -> str | None:
     return None
 
 
+def defined_abbreviations(text: str) -> dict[str, str]:
+    """Abbreviations the text defines as "long form (ABBR)", e.g. {"HCC": "hepatocellular carcinoma"}.
+
+    The long form is the longest run of words just before the parenthesis, at most one word per
+    letter of the abbreviation, whose first word starts with the abbreviation's first letter.
+    """
+    found: dict[str, str] = {}
+    clean = normalize_spaces(text)
+    for m in re.finditer(r"((?:[\w'-]+\s+){1,8})\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)", clean):
+        abbr = m.group(2)
+        words = m.group(1).split()
+        for n in range(min(len(abbr), len(words)), 0, -1):
+            candidate = words[-n:]
+            if candidate[0][0].lower() == abbr[0].lower():
+                first = candidate[0]
+                if first[:1].isupper() and first[1:].islower():  # sentence-initial capital
+                    candidate[0] = first.lower()
+                found.setdefault(abbr, " ".join(candidate))
+                break
+    return found
+
+
 def find_quote(quote: str, text: str) -> tuple[int, int] | None:
     """Locate ``quote`` in ``text`` tolerating whitespace and dash variants; return its span.
 

@@ -225,3 +225,22 @@ def test_direction_check_demands_exactly_one_answer_per_finding() -> None:
     assert len(model.model_validate({"answers": [one, one]}).answers) == 2  # type: ignore[attr-defined]
     with pytest.raises(ValidationError):
         model.model_validate({"answers": [one]})
+
+
+def test_cancer_abbreviations_are_spelled_out_as_the_text_defines_them() -> None:
+    doc = parse_text(
+        "GENEX and sorafenib in liver cancer\n"
+        "GENEX knockdown restored sorafenib sensitivity in hepatocellular carcinoma (HCC) cells. "
+        "Resistance to sorafenib limits the survival benefit for most patients with advanced HCC "
+        "in the clinic today.\n",
+        doc_id="toy3",
+        sha256="0" * 64,
+    )
+    draft = PaperDraft(
+        findings=[finding(therapy="sorafenib", cancer_type="HCC", evidence=[2])],
+        cancer_types=["HCC", "hepatocellular carcinoma"],
+        summary="",
+    )
+    paper = to_summary(doc, draft, [])
+    assert paper.findings[0].cancer_type == "hepatocellular carcinoma"
+    assert paper.cancer_types == ["hepatocellular carcinoma"]

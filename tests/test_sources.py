@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import SourceError
-from summarizer.sources import find_quote, normalize_spaces, parse_text, read_document
+from summarizer.sources import defined_abbreviations, find_quote, normalize_spaces, parse_text, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -119,3 +119,15 @@ def test_unusable_files_are_refused_with_the_file_named(tmp_path: Path, content:
 def test_text_without_prose_is_not_an_abstract() -> None:
     with pytest.raises(SourceError, match="no abstract-like English prose"):
         parse_text("Menu\nLogin\nD000001 Table Row,A,B,C\n2024-01-01\n", doc_id="x")
+
+
+def test_abbreviations_defined_in_the_text() -> None:
+    text = (
+        "Hepatocellular carcinoma (HCC) is common. Patients with multiple myeloma (MM) relapse. "
+        "In esophageal squamous cell carcinoma (ESCC) cells, the aim of (RX) was unclear."
+    )
+    assert defined_abbreviations(text) == {
+        "HCC": "hepatocellular carcinoma",
+        "MM": "multiple myeloma",
+        "ESCC": "esophageal squamous cell carcinoma",
+    }
