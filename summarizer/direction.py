@@ -131,16 +131,28 @@ def outcome_of(sentence: str) -> str | None:
     return None
 
 
+# "A sensitized cells, whereas B restoration abolished the effect": each clause has its own subject.
+_CLAUSE_BREAK = re.compile(r";\s+|,?\s+\b(?:whereas|while|but|although|however)\b,?\s+", re.IGNORECASE)
+
+
 def role_in_sentence(sentence: str, factor: str) -> str | None:
-    """The factor's role as this sentence states it: pro_resistance, anti_resistance or None."""
-    change = change_of(sentence, factor)
-    outcome = outcome_of(sentence)
-    if change is None or outcome is None:
-        return None
-    resistant = outcome == "resistant"
-    if change == "decreased":
-        resistant = not resistant
-    return "pro_resistance" if resistant else "anti_resistance"
+    """The factor's role as this sentence states it: pro_resistance, anti_resistance or None.
+
+    Read within the clause(s) that name the factor, so a contrasting clause about another factor
+    ("..., whereas ...") does not lend it its outcome.
+    """
+    clauses = [c for c in _CLAUSE_BREAK.split(normalize_spaces(sentence)) if _mentions(c, factor)]
+    roles = set()
+    for clause in clauses:
+        change = change_of(clause, factor)
+        outcome = outcome_of(clause)
+        if change is None or outcome is None:
+            return None
+        resistant = outcome == "resistant"
+        if change == "decreased":
+            resistant = not resistant
+        roles.add("pro_resistance" if resistant else "anti_resistance")
+    return roles.pop() if len(roles) == 1 else None
 
 
 def role_in_sentences(sentences: list[str], factor: str) -> str | None:

@@ -95,3 +95,11 @@ def test_sentences_must_agree() -> None:
     assert role_in_sentences([pro, "GENEX is a kinase."], "GENEX") == "pro_resistance"
     assert role_in_sentences([pro, anti], "GENEX") is None
     assert role_in_sentences([], "GENEX") is None
+
+
+def test_a_contrasting_clause_does_not_lend_its_outcome() -> None:
+    sentence = (
+        "Overexpression of miR-77 sensitized cells to cisplatin, whereas GENEX restoration abolished this."
+    )
+    assert role_in_sentence(sentence, "miR-77") == ANTI
+    assert role_in_sentence(sentence, "GENEX") is None
