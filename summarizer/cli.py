@@ -216,9 +216,17 @@ def dry_run(paths: list[str], limit: int | None, prompts_set: PromptSet) -> int:
     return 1 if bad else 0
 
 
+def existing_db(path: Path | None) -> Path:
+    """The store to read; refuse a missing one (Store() would create it empty and say nothing)."""
+    db = Path(path or default_db())
+    if not db.exists():
+        raise SummarizerError(f"no store at {db}: run 'summarizer run' first or pass --db")
+    return db
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """``summarizer export``."""
-    with Store(args.db or default_db()) as store:
+    with Store(existing_db(args.db)) as store:
         papers = [p.paper for p in store.papers() if p.paper is not None]
     if args.format == "jsonl":
         text = "".join(paper.model_dump_json() + "\n" for paper in papers)
@@ -240,10 +248,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Imported here: only this command needs the HTML renderer.
     from .report import write_report
 
-    db = args.db or default_db()
-    if not Path(db).exists():  # Store() would create an empty one and the report would be empty
-        raise SummarizerError(f"no store at {db}: run 'summarizer run' first or pass --db")
-    with Store(db) as store:
+    with Store(existing_db(args.db)) as store:
         size = write_report(store, args.output)
         papers = len(store.papers())
     print(f"wrote {args.output} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)
