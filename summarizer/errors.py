@@ -29,7 +29,3 @@ class ModelFileError(SummarizerError):
 
 class BackendError(SummarizerError):
     """The model server could not be reached or answered with an error after retries."""
-
-
-class ExtractionError(SummarizerError):
-    """The model's answer could not be turned into a valid summary, even after re-asks."""

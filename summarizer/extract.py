@@ -11,7 +11,6 @@ kept as *rejected* with the reason, never stored as good.
 from __future__ import annotations
 
 import contextvars
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -31,7 +30,6 @@ from pydantic import (
 )
 
 from . import direction, enrich
-from .errors import ExtractionError
 from .prompts import PromptSet
 from .retry import RetryPolicy, call_with_retries
 from .schema import (
@@ -209,7 +207,6 @@ class CallRecord:
     completion_tokens: int = 0
     cached_tokens: int = 0
     server_ms: float = 0.0
-    transport_retries: int = 0
     purpose: str = "extract"  # or "verify": the direction re-check turn
 
 
@@ -564,19 +561,12 @@ def _backend_failure(cause: BaseException) -> Exception:
     return BackendError(f"model call failed: {_describe(cause)}")
 
 
-def summary_json(paper: PaperSummary) -> str:
-    """One line of JSON for a paper, as written to ``-o findings.jsonl``."""
-    return json.dumps(paper.model_dump(mode="json"), ensure_ascii=False)
-
-
 __all__ = [
     "CallRecord",
     "ExtractSettings",
-    "ExtractionError",
     "ExtractionOutcome",
     "Extractor",
     "GroundedPaperDraft",
     "grounding_problems",
-    "summary_json",
     "to_summary",
 ]
