@@ -21,7 +21,7 @@ import re
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -636,7 +636,7 @@ def _problem_table(problems: Sequence[Problem]) -> str:
 def _when(ts: float) -> str:
     if not ts:
         return "—"
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def render_rejected(
@@ -932,7 +932,7 @@ def render_html(
     atlas = build_atlas(summaries)
     open_, resolved = document_problems(rejections, {p.doc_id for p in papers})
     rejected_findings = sum(len(s.rejected_findings) for s in summaries)
-    when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M %Z").strip()
+    when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M %Z").strip()
     toc = "".join(
         f'<li><a href="#paper-{slug}">{_e(_truncate(p.paper.title or p.doc_id, 90))}</a>'
         f' <span class="small">{len(p.paper.findings)} finding{"s" if len(p.paper.findings) != 1 else ""}'

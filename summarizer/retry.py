@@ -76,7 +76,7 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
     if parsed is None:
         return None
     if parsed.tzinfo is None:  # HTTP dates are GMT
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        parsed = parsed.replace(tzinfo=datetime.UTC)
     return max(0.0, parsed.timestamp() - time.time())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import UTC
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -338,9 +339,9 @@ def test_report_sections(store: Store, report_html: str) -> None:
 
 
 def test_report_is_deterministic(store: Store) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    when = datetime(2025, 1, 1, tzinfo=UTC)
     assert render_report(store, generated=when) == render_report(store, generated=when)
 
 
