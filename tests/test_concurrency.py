@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from stub_server import StubServer, run_batch, write_abstracts
 
-DOCS = 200
+DOCS = 1000  # as the issue asks: 1,000 documents under 10% injected transient errors
 ERROR_RATE = 0.10
 TRANSIENT = ("500", "502", "503", "429", "429_bare", "reset")
 
