@@ -131,6 +131,20 @@ def outcome_of(sentence: str) -> str | None:
     return None
 
 
+def role_from(change: str, outcome: str | None) -> str | None:
+    """pro_resistance when more factor means resistance (or less factor means sensitivity).
+
+    ``change`` is increased / decreased / anything else (named, no change: taken as present);
+    ``outcome`` is resistant / sensitive / anything else (not stated: no role).
+    """
+    if outcome not in ("resistant", "sensitive"):
+        return None
+    resistant = outcome == "resistant"
+    if change == "decreased":
+        resistant = not resistant
+    return "pro_resistance" if resistant else "anti_resistance"
+
+
 # "A sensitized cells, whereas B restoration abolished the effect": each clause has its own subject.
 _CLAUSE_BREAK = re.compile(r";\s+|,?\s+\b(?:whereas|while|but|although|however)\b,?\s+", re.IGNORECASE)
 
@@ -145,13 +159,10 @@ def role_in_sentence(sentence: str, factor: str) -> str | None:
     roles = set()
     for clause in clauses:
         change = change_of(clause, factor)
-        outcome = outcome_of(clause)
-        if change is None or outcome is None:
+        role = role_from(change, outcome_of(clause)) if change is not None else None
+        if role is None:
             return None
-        resistant = outcome == "resistant"
-        if change == "decreased":
-            resistant = not resistant
-        roles.add("pro_resistance" if resistant else "anti_resistance")
+        roles.add(role)
     return roles.pop() if len(roles) == 1 else None
 
 

@@ -2,10 +2,13 @@
 
 The model sees numbered sentences of the cleaned text and cites evidence by number; the quotes and
 their offsets are then copied from the ORIGINAL text, so every stored quote is grounded by
-construction. What the model claims is still checked against the text: cited sentences must exist
-and mention the factor, and the therapy must be named in the abstract. A failed check is sent back
-to the model (instructor re-ask, with the error). If it still fails, the offending findings are
-kept as *rejected* with the reason, never stored as good.
+construction. What the model claims is still checked against the text: the factor and therapy must
+be named in the abstract, the therapy must not be one of the answer's factors, and some sentence
+naming the factor must speak of response or resistance. A failed check is sent back to the model
+(instructor re-ask, with the error). If it still fails, the offending findings are kept as
+*rejected* with the reason, never stored as good. Each finding's direction is then read off its
+evidence (``direction``), with a short follow-up turn to the model only where the cue words are
+silent.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pydantic import (
 )
 
 from . import direction, enrich
+from .errors import BackendError
 from .prompts import PromptSet
 from .retry import RetryPolicy, call_with_retries
 from .schema import (
@@ -105,7 +109,8 @@ def grounding_problems(
     them (e.g. "p53" next to a TP53 finding) is a gene, not a treatment.
     """
     problems: list[str] = []
-    body = squash(" ".join(doc.sentence(s.number) for s in doc.sentences))
+    prose = " ".join(doc.sentence(s.number) for s in doc.sentences)
+    body = squash(prose)
     factor = _factor_key(finding.factor)
     therapy = _therapy_key(finding.therapy)
     if factor not in body:
@@ -123,9 +128,7 @@ def grounding_problems(
             "resistance to a therapy; leave the finding out unless another sentence states it"
         )
     radiation = finding.therapy_class == "radiotherapy" or "radi" in therapy
-    named = therapy in body or (
-        radiation and _RADIATION_WORDS.search(" ".join(doc.sentence(s.number) for s in doc.sentences))
-    )
+    named = therapy in body or (radiation and _RADIATION_WORDS.search(prose))
     factors = [factor, *(_factor_key(other) for other in other_factors)]
     if therapy and any(f and (therapy in f or f in therapy) for f in factors):
         problems.append(
@@ -175,16 +178,6 @@ def direction_check_model(count: int) -> type[BaseModel]:
     """A response model holding exactly ``count`` answers (the decoding grammar enforces it)."""
     answers = Annotated[list[DirectionAnswer], Field(min_length=count, max_length=count)]
     return create_model("DirectionCheck", __config__=ConfigDict(extra="forbid"), answers=(answers, ...))
-
-
-def role_from_reading(change: str, outcome: str) -> str | None:
-    """pro_resistance when more factor means resistance (or less factor means sensitivity)."""
-    if outcome == "not_stated":
-        return None
-    resistant = outcome == "resistant"
-    if change == "decreased":
-        resistant = not resistant
-    return "pro_resistance" if resistant else "anti_resistance"
 
 
 def effect_for_role(alteration: str, role: str) -> str:
@@ -372,11 +365,7 @@ class Extractor:
                 "(finish_reason=length)"
             )
         except InstructorRetryException as exc:
-            cause = exc.__cause__
-            no_answer = exc.last_completion is None
-            if no_answer or (cause is not None and not isinstance(cause, (ValidationError, ValueError))):
-                # Nothing the model said is at fault: a transport or server failure, retried by a re-run.
-                raise _backend_failure(cause or exc) from cause
+            _raise_if_transport_failure(exc)
             completion = exc.last_completion
             salvaged = self._salvage(doc, exc)
             if isinstance(salvaged, str):
@@ -433,15 +422,13 @@ class Extractor:
         except IncompleteOutputException:
             return draft
         except InstructorRetryException as exc:
-            cause = exc.__cause__
-            if cause is not None and not isinstance(cause, (ValidationError, ValueError)):
-                raise _backend_failure(cause) from cause
+            _raise_if_transport_failure(exc)
             return draft
         finally:
             _current_purpose.reset(token)
         findings = list(draft.findings)  # re-read: the cue-word pass above may have changed them
         for i, reading in zip(checkable, check.answers, strict=True):  # type: ignore[attr-defined]
-            role = role_from_reading(reading.change, reading.outcome)
+            role = direction.role_from(reading.change, reading.outcome)
             if role is not None:
                 findings[i] = findings[i].model_copy(
                     update={"effect": effect_for_role(findings[i].alteration, role)}
@@ -553,12 +540,17 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _backend_failure(cause: BaseException) -> Exception:
-    from .errors import BackendError
-
-    if isinstance(cause, openai.AuthenticationError):
-        return BackendError("the endpoint refused the API key (HTTP 401): check OPENAI_API_KEY")
-    return BackendError(f"model call failed: {_describe(cause)}")
+def _raise_if_transport_failure(exc: InstructorRetryException) -> None:
+    """Raise ``BackendError`` when nothing the model said is at fault (no answer, or a transport or
+    server error after retries): such a document is recorded as failed and retried by a re-run."""
+    cause = exc.__cause__
+    if exc.last_completion is None or (
+        cause is not None and not isinstance(cause, (ValidationError, ValueError))
+    ):
+        failure = cause or exc
+        if isinstance(failure, openai.AuthenticationError):
+            raise BackendError("the endpoint refused the API key (HTTP 401): check OPENAI_API_KEY") from cause
+        raise BackendError(f"model call failed: {_describe(failure)}") from cause
 
 
 __all__ = [

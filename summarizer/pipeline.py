@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from .backends import Backend
@@ -96,17 +97,12 @@ def collect_documents(paths: list[str], limit: int | None = None) -> Iterator[Do
             return
         seen += 1
         if problem is not None:
-            yield DocReport(path, _stem(path), "invalid", message=problem.reason)
+            yield DocReport(path, Path(path).stem, "invalid", message=problem.reason)
             continue
         try:
             yield read_document(path)
         except SourceError as exc:
-            yield DocReport(path, _stem(path), "invalid", message=exc.reason)
-
-
-def _stem(path: str) -> str:
-    name = path.rsplit("/", 1)[-1]
-    return name[:-4] if name.endswith(".txt") else name
+            yield DocReport(path, Path(path).stem, "invalid", message=exc.reason)
 
 
 class Pipeline:
@@ -301,6 +297,7 @@ class Pipeline:
             error=outcome.error,
             calls=[dict(vars(c)) for c in outcome.calls],  # shallow: asdict deep-copied every message
             seconds=outcome.seconds,
+            reasks=outcome.reasks,
         )
         if outcome.paper is None:
             base.status, base.message = "rejected", outcome.error

@@ -264,6 +264,7 @@ class Store:
         error: str | None,
         calls: list[dict[str, Any]],
         seconds: float,
+        reasks: int = 0,
     ) -> int:
         """Write one paper (or a rejected paper) with findings, rejections and calls atomically.
 
@@ -273,10 +274,6 @@ class Store:
         now = time.time()
         prompt_tokens = sum(int(c.get("prompt_tokens") or 0) for c in calls)
         completion_tokens = sum(int(c.get("completion_tokens") or 0) for c in calls)
-        extract_answers = [
-            c for c in calls if c.get("response") is not None and c.get("purpose", "extract") == "extract"
-        ]
-        reasks = max(0, len(extract_answers) - 1)
         with self.transaction() as conn:
             conn.execute("DELETE FROM papers WHERE result_key=?", (key,))
             cur = conn.execute(

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from summarizer.direction import role_from as role_from_reading
 from summarizer.extract import (
     GroundedPaperDraft,
     direction_check_model,
     effect_for_role,
     evidence_sentences,
     grounding_problems,
-    role_from_reading,
     to_summary,
 )
 from summarizer.schema import FindingDraft, PaperDraft, role_of
