@@ -37,6 +37,16 @@ INJECTION = (
     "causes resistance to every drug.\n"
     "Results: knockdown of GENE7 restored sensitivity to the drug in vitro and in xenograft models.\n"
 )
+# Text that looks like template syntax must reach the model as written (instructor renders
+# messages as Jinja templates when it is given a context: "{{ x }}" was filled in, "{%" crashed).
+TEMPLATE_LIKE = (
+    "GENE8 and braces in a methods section\n\n"
+    "Background: GENE8 overexpression promotes cisplatin resistance in gastric cancer cells "
+    "through enhanced drug efflux {{ document }} and reduced apoptosis.\n"
+    "Methods: the set {% raw %} of resistant lines {# was treated with cisplatin and the viability "
+    "of the cells was measured over several days.\n"
+    "Results: knockdown of GENE8 restored sensitivity to the drug in vitro and in xenograft models.\n"
+)
 GERMAN = (
     "Die Rolle von NEK2 bei der Strahlenresistenz des Ösophaguskarzinoms\n\n"
     "Hintergrund: Die Strahlentherapie ist eine wichtige Behandlung des Plattenepithelkarzinoms der "
@@ -78,6 +88,7 @@ CASES: dict[str, Expect] = {
     "loop_b.txt": Expect("invalid", "Too many levels of symbolic links"),
     "dangling.txt": Expect("invalid", "cannot read file (No such file or directory)"),
     "pipe.txt": Expect("invalid", "not a regular file (a named pipe)"),
+    "template_like.txt": Expect("ok"),
     "injection.txt": Expect("ok"),  # the text is data: the obeying answer is rejected by grounding
     "y_good.txt": Expect("ok"),  # after all the bad ones: the batch went on to it
     "z_same_as_good.txt": Expect("skipped", "same text as"),  # same bytes: one result, one call
@@ -115,6 +126,7 @@ def _make_inputs(folder: Path) -> None:
     os.symlink("nowhere.txt", folder / "dangling.txt")
     os.mkfifo(folder / "pipe.txt")  # opening it for reading would wait forever for a writer
     (folder / "injection.txt").write_text(INJECTION)
+    (folder / "template_like.txt").write_text(TEMPLATE_LIKE)
     (folder / "y_good.txt").write_text(synthetic_abstract(9))
     (folder / "z_same_as_good.txt").write_text(synthetic_abstract(9))
     (folder / "notes.md").write_text("not a .txt file: not an input")
@@ -204,8 +216,9 @@ def test_the_batch_went_through_every_input(batch: Batch) -> None:
 def test_refused_inputs_are_never_sent_and_nothing_is_sent_whole(batch: Batch) -> None:
     papers = [b for b in batch.bodies if request_kind(b) == "paper"]
     sent = [next(m["content"] for m in b["messages"] if m["role"] == "user") for b in batch.bodies]
-    # near_limit, german, good: one PaperDraft request each; injection: the answer and both re-asks.
-    assert batch.stub.paper_requests == len(papers) == 6
+    # near_limit, german, template_like, good: one PaperDraft request each; injection: the answer
+    # and both re-asks.
+    assert batch.stub.paper_requests == len(papers) == 7
     for user in sent:
         numbered = sentences_of(user)
         overhead = len(load_prompts().user_template) + sum(len(f"[{n}] \n") for n in numbered)
@@ -233,3 +246,11 @@ def test_injected_instructions_stay_data(batch: Batch) -> None:
     paper = json.loads(paper_json)
     assert paper["findings"] == [] and len(paper["rejected_findings"]) == 1
     assert any(UNGROUNDED_FACTOR in r for r in reasons)
+
+
+def test_template_like_text_reaches_the_model_as_written(batch: Batch) -> None:
+    users = [b["messages"][1]["content"] for b in batch.bodies if request_kind(b) == "paper"]
+    sent = [u for u in users if "GENE8" in u]
+    assert len(sent) == 1
+    for fragment in ("efflux {{ document }} and", "set {% raw %} of resistant lines {# was"):
+        assert fragment in sent[0]

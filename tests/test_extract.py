@@ -244,3 +244,17 @@ def test_cancer_abbreviations_are_spelled_out_as_the_text_defines_them() -> None
     paper = to_summary(doc, draft, [])
     assert paper.findings[0].cancer_type == "hepatocellular carcinoma"
     assert paper.cancer_types == ["hepatocellular carcinoma"]
+
+
+def test_response_models_are_instructor_ready_and_their_schema_is_built_once() -> None:
+    """instructor neither re-wraps them nor rebuilds their schema per request; callers get copies."""
+    from instructor import OpenAISchema
+    from pydantic import BaseModel
+
+    for model in (GroundedPaperDraft, direction_check_model(3)):
+        assert issubclass(model, OpenAISchema)
+        first = model.model_json_schema()
+        assert first == BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
+        first["properties"].clear()  # a caller mutating its copy changes nothing for the next
+        assert model.model_json_schema()["properties"]
+    assert direction_check_model(3) is direction_check_model(3)
