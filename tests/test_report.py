@@ -372,7 +372,7 @@ def test_graphml_parses_with_expected_nodes_and_edges(store: Store) -> None:
     keys = {k.get("id"): k.get("attr.name") for k in root.findall("g:key", ns)}
 
     def data(el: ET.Element) -> dict[str, str]:
-        return {keys[d.get("key")]: d.text or "" for d in el.findall("g:data", ns)}  # type: ignore[index]
+        return {str(keys[d.get("key")]): d.text or "" for d in el.findall("g:data", ns)}
 
     nodes = {n.get("id"): data(n) for n in root.findall("g:graph/g:node", ns)}
     assert len(nodes) == 13
