@@ -69,6 +69,12 @@ _TITLE_YEAR = re.compile(r"[.\s]+((?:19|20)\d{2})\s*$")
 _JOURNAL_LABEL = re.compile(r"^\s*(journal|source|期刊|publication)\s*[:：]?\s*$", re.IGNORECASE)
 # A sentence ends at . ! ? followed by a capital, a digit, or a lower-case gene-like token (miR-137).
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9]|[a-z]+[A-Z0-9-])")
+_CITATION_MARKS = [re.compile(p) for p in (r"\bPMID\b", r"\bPMC\b", r"\bdoi\b", r"et al\.")]
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+# Unicode category Cc (C0 and C1 controls) except the whitespace ones text files carry.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_ABBREVIATION_DEF = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
+_LONG_FORM = re.compile(r"(?:[\w'-]+\s+){1,8}$")
 _ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "Fig.", "approx.", "ca.", "cf.", "No.")
 
 
@@ -179,7 +185,7 @@ def read_document(path: str, max_bytes: int = MAX_BYTES) -> Document:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise SourceError(path, "file contains only whitespace")
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+    controls = len(_CONTROL.findall(text))
     if controls > len(text) * 0.01:
         raise SourceError(path, "file looks binary (many control characters), not a text abstract")
     digest = hashlib.sha256(data).hexdigest()
@@ -253,17 +259,17 @@ def _lines_with_offsets(text: str) -> Iterator[tuple[int, str]]:
         offset += len(line)
 
 
-def _letters(line: str) -> list[str]:
-    return [c for c in line if c.isalpha()]
+def _letter_count(line: str) -> int:
+    return sum(map(str.isalpha, line))
 
 
 def _is_latin(line: str) -> bool:
-    letters = _letters(line)
-    return bool(letters) and sum(c.isascii() for c in letters) >= 0.9 * len(letters)
+    letters = _letter_count(line)
+    return letters > 0 and len(_ASCII_LETTER.findall(line)) >= 0.9 * letters
 
 
 def _is_citation_line(line: str) -> bool:
-    markers = sum(bool(re.search(p, line)) for p in (r"\bPMID\b", r"\bPMC\b", r"\bdoi\b", r"et al\."))
+    markers = sum(1 for mark in _CITATION_MARKS if mark.search(line))
     return markers >= 2 or bool(_JOURNAL_REF.search(line))
 
 
@@ -282,7 +288,7 @@ def _is_prose(line: str) -> bool:
     if len(words) < 6 or not _is_latin(line) or _is_table_line(line) or _is_citation_line(line):
         return False
     non_space = sum(not c.isspace() for c in line)
-    if len(_letters(line)) < 0.6 * non_space:
+    if _letter_count(line) < 0.6 * non_space:
         return False
     lower_initial = sum(w[0].islower() for w in words if w[0].isalpha())
     return lower_initial >= 0.35 * len(words)
@@ -312,7 +318,7 @@ def _find_title(lines: list[tuple[int, str]]) -> tuple[int | None, str | None, i
             continue
         if _is_citation_line(stripped) or _is_table_line(stripped) or len(stripped) > 400:
             continue
-        if len(_letters(stripped)) < 0.6 * sum(not c.isspace() for c in stripped):
+        if _letter_count(stripped) < 0.6 * sum(not c.isspace() for c in stripped):
             continue
         year = None
         m = _TITLE_YEAR.search(stripped)
@@ -384,9 +390,16 @@ def defined_abbreviations(text: str) -> dict[str, str]:
     """
     found: dict[str, str] = {}
     clean = normalize_spaces(text)
-    for m in re.finditer(r"((?:[\w'-]+\s+){1,8})\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)", clean):
-        abbr = m.group(2)
-        words = m.group(1).split()
+    previous_end = 0
+    # Each "(ABBR)" first, then the words just before it: one regex over the whole text that
+    # started with the words backtracked at every word and was the slowest step of reading.
+    for m in _ABBREVIATION_DEF.finditer(clean):
+        before = _LONG_FORM.search(clean, max(previous_end, m.start() - 400), m.start())
+        if before is None:
+            continue
+        previous_end = m.end()
+        abbr = m.group(1)
+        words = before.group(0).split()
         for n in range(min(len(abbr), len(words)), 0, -1):
             candidate = words[-n:]
             if candidate[0][0].lower() == abbr[0].lower():
