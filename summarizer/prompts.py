@@ -1,17 +1,20 @@
 """Prompt files: the fixed instructions (system) and the per-document template (user).
 
-Prompts are files under ``prompts/`` so they can be read, diffed and changed without touching code;
-their combined hash is part of every result's provenance and of its cache key.
+Prompts are files under ``prompts/`` so they can be read, diffed and changed without touching code.
+Their combined hash, with the JSON schema the model must answer in (what it is asked is both),
+is part of every result's provenance and of its cache key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .schema import PaperDraft
 
 PROMPTS_ENV = "SUMMARIZER_PROMPTS_DIR"
 _FILES = ("system.md", "user.md", "verify.md")
@@ -46,7 +49,7 @@ def prompts_dir() -> Path:
 
 
 def load_prompts(directory: Path | None = None) -> PromptSet:
-    """Read the prompt files and hash them together."""
+    """Read the prompt files and hash them together with the answer schema."""
     directory = directory or prompts_dir()
     texts = []
     for name in _FILES:
@@ -58,7 +61,8 @@ def load_prompts(directory: Path | None = None) -> PromptSet:
                 f"prompt file {path} is missing ({exc.strerror}); set {PROMPTS_ENV} to a folder "
                 f"holding {', '.join(_FILES)}"
             ) from exc
-    digest = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()
+    asked = [*texts, json.dumps(PaperDraft.model_json_schema(), sort_keys=True)]
+    digest = hashlib.sha256("\x00".join(asked).encode("utf-8")).hexdigest()
     return PromptSet(
         system=texts[0].strip(),
         user_template=texts[1].strip(),

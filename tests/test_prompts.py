@@ -1,0 +1,38 @@
+"""The prompt set's hash is the cache key of what the model is asked: files and answer schema."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer import prompts
+from summarizer.errors import ConfigError
+from summarizer.prompts import load_prompts
+
+
+def test_the_hash_changes_with_any_prompt_file(tmp_path: Path) -> None:
+    shutil.copytree(prompts.prompts_dir(), tmp_path / "p")
+    before = load_prompts(tmp_path / "p").sha256
+    assert before == load_prompts().sha256
+    with (tmp_path / "p" / "verify.md").open("a") as fh:
+        fh.write("\nOne more line.")
+    assert load_prompts(tmp_path / "p").sha256 != before
+
+
+def test_the_hash_changes_with_the_answer_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A schema change alone (a new field, a tighter limit) must not reuse results of the old one."""
+    before = load_prompts().sha256
+
+    def changed(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"title": "PaperDraft", "type": "object", "properties": {"new_field": {"type": "string"}}}
+
+    monkeypatch.setattr(prompts.PaperDraft, "model_json_schema", changed)
+    assert load_prompts().sha256 != before
+
+
+def test_a_missing_prompt_file_says_how_to_fix_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SUMMARIZER_PROMPTS_DIR"):
+        load_prompts(tmp_path)
