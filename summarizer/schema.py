@@ -115,8 +115,9 @@ class PaperDraft(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    # Four: abstracts rarely state more, and a small model pads a longer list with repeats.
-    findings: list[FindingDraft] = Field(max_length=4)
+    # Three: abstracts rarely state more distinct factor-therapy findings, and the 1.5B model
+    # pads a longer list with repeats of one factor (each ~90 tokens, ~4 s; BENCHMARKS.md #12).
+    findings: list[FindingDraft] = Field(max_length=3)
     cancer_types: list[ShortText] = Field(max_length=3)
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=350)] = Field(
         description="2-3 plain sentences for a non-specialist"

@@ -164,9 +164,9 @@ def test_drafts_are_bounded() -> None:
     with pytest.raises(ValidationError):
         finding(evidence=[1, 2, 3])
     with pytest.raises(ValidationError):
-        PaperDraft(findings=[finding()] * 5, cancer_types=[], summary="")
+        PaperDraft(findings=[finding()] * 4, cancer_types=[], summary="")
     schema = PaperDraft.model_json_schema()
-    assert schema["properties"]["findings"]["maxItems"] == 4
+    assert schema["properties"]["findings"]["maxItems"] == 3
     assert set(schema["required"]) == {"findings", "cancer_types", "summary"}
 
 
