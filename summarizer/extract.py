@@ -18,6 +18,7 @@ import functools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -495,6 +496,20 @@ class Extractor:
         return draft.model_copy(update={"findings": kept}), rejected
 
 
+def extract_safely(extractor: Callable[[], Extractor], doc: Document) -> ExtractionOutcome:
+    """``extractor().extract(doc)`` that never raises: one bad document must not end the batch.
+
+    ``extractor`` is a getter, so a failure to build one (the local model would not start) is
+    this document's failure too.
+    """
+    try:
+        return extractor().extract(doc)
+    except BackendError as exc:
+        return ExtractionOutcome(paper=None, error=str(exc), failed=True)
+    except Exception as exc:
+        return ExtractionOutcome(paper=None, error=f"{type(exc).__name__}: {exc}", failed=True)
+
+
 def to_summary(doc: Document, draft: PaperDraft, rejected: list[RejectedFinding]) -> PaperSummary:
     """Attach identity, metadata and verbatim evidence; merge findings that say the same thing.
 
@@ -599,6 +614,7 @@ __all__ = [
     "ExtractionOutcome",
     "Extractor",
     "GroundedPaperDraft",
+    "extract_safely",
     "grounding_problems",
     "to_summary",
 ]

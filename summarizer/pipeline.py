@@ -7,6 +7,7 @@ whose (hash, model, prompt hash, schema version) result exists is skipped withou
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from .backends import Backend
-from .errors import BackendError, SourceError
-from .extract import ExtractionOutcome, Extractor, ExtractSettings
+from .errors import SourceError
+from .extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely
 from .prompts import PromptSet
 from .retry import RetryPolicy
 from .schema import SCHEMA_VERSION, PaperSummary
@@ -85,6 +86,8 @@ class RunOptions:
     limit: int | None = None
     force: bool = False
     concurrency: int = 1
+    # Worker processes sharing the concurrency (see ``processes``); 1 keeps everything in threads.
+    processes: int = 1
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -191,6 +194,9 @@ class Pipeline:
     def _run(self, paths: list[str], run_id: int, summary: RunSummary) -> None:
         todo = self._todo(paths, run_id, summary)
         workers = max(1, self.options.concurrency)
+        if self.options.processes > 1 and workers > 1:
+            self._run_in_processes(todo, run_id, summary)
+            return
         if workers == 1:
             for doc in todo:
                 self._finish(doc, self._extract_safely(doc), run_id, summary)
@@ -217,6 +223,56 @@ class Pipeline:
                 for future in pending:
                     future.cancel()
                 raise
+
+    def _run_in_processes(self, todo: Iterator[Document], run_id: int, summary: RunSummary) -> None:
+        """Like the thread pool, with the extractions spread over worker processes."""
+        from .processes import WorkerPool, WorkerSpec  # multiprocessing only when asked for
+
+        workers = self.options.concurrency
+        processes = min(self.options.processes, workers)
+        pool: WorkerPool | None = None
+        pending: dict[int, Document] = {}
+
+        def finish_next() -> None:
+            assert pool is not None
+            index, outcome = pool.next_result()
+            self._finish(pending.pop(index), outcome, run_id, summary)
+
+        try:
+            for index, doc in enumerate(todo):
+                if pool is None:  # started on first need, like the extractor
+                    client = self.backend.client()
+                    spec = WorkerSpec(
+                        base_url=str(client.base_url),
+                        api_key=client.api_key,
+                        timeout=client.timeout,
+                        model=self.backend.model,
+                        mode=self.backend.mode,
+                        prompts=self.prompts,
+                        settings=self.options.extract,
+                        retry=self.options.retry,
+                        threads=-(-workers // processes),
+                        parent_pid=os.getpid(),
+                    )
+                    # The local backend runs llama.cpp threads in this process: never fork it.
+                    alone = threading.active_count() == 1 and self.backend.name != "local"
+                    pool = WorkerPool(spec, processes, fork=alone)
+                pool.submit(index, doc)
+                pending[index] = doc
+                while len(pending) >= workers * 2:
+                    finish_next()
+            while pending:
+                finish_next()
+        except KeyboardInterrupt:
+            if pool is not None:
+                for index in pool.withdraw_queued():
+                    pending.pop(index, None)
+                while pending:  # in flight in a worker: saved when it arrives
+                    finish_next()
+            raise
+        finally:
+            if pool is not None:
+                pool.close()
 
     def _todo(self, paths: list[str], run_id: int, summary: RunSummary) -> Iterator[Document]:
         """Documents that need a model call, read lazily; bad and finished ones are reported here."""
@@ -256,12 +312,7 @@ class Pipeline:
             self._finish(pending.pop(future), future.result(), run_id, summary)
 
     def _extract_safely(self, doc: Document) -> ExtractionOutcome:
-        try:
-            return self.extractor().extract(doc)
-        except BackendError as exc:
-            return ExtractionOutcome(paper=None, error=str(exc), failed=True)
-        except Exception as exc:  # one bad document must not end the batch
-            return ExtractionOutcome(paper=None, error=f"{type(exc).__name__}: {exc}", failed=True)
+        return extract_safely(self.extractor, doc)
 
     def _finish(self, doc: Document, outcome: ExtractionOutcome, run_id: int, summary: RunSummary) -> None:
         base = DocReport(

@@ -548,12 +548,17 @@ def write_abstracts(folder: Path, count: int, start: int = 0, extra_sentences: i
     return paths
 
 
+def no_sleep(seconds: float) -> None:
+    """A retry wait that takes no time."""
+
+
 def run_batch(
     base_url: str,
     paths: Sequence[str | Path],
     db: Path | str,
     *,
     concurrency: int = 1,
+    processes: int = 1,
     attempts: int = 3,
     sleep: Callable[[float], None] | None = None,
     timeout_s: float = 0.5,
@@ -563,7 +568,8 @@ def run_batch(
 ) -> RunSummary:
     """One pipeline run against ``base_url`` with the openai backend; returns the RunSummary.
 
-    ``sleep`` defaults to a no-op, so retries cost no wall time.
+    ``sleep`` defaults to a no-op, so retries cost no wall time (a module-level function: with
+    ``processes`` > 1 the retry policy is pickled to the workers).
     """
     from summarizer.backends import BackendSettings, get_backend
     from summarizer.pipeline import Pipeline, RunOptions
@@ -574,8 +580,9 @@ def run_batch(
     backend = get_backend("openai", BackendSettings(base_url=base_url, api_key=api_key, timeout_s=timeout_s))
     options = RunOptions(
         concurrency=concurrency,
+        processes=processes,
         force=force,
-        retry=RetryPolicy(attempts=attempts, sleep=sleep or (lambda seconds: None)),
+        retry=RetryPolicy(attempts=attempts, sleep=sleep or no_sleep),
     )
     options.extract.max_reasks = max_reasks
     with Store(db) as store:

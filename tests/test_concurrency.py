@@ -6,14 +6,22 @@ Retries use a no-op sleep, so the injected errors cost no wall time.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import instructor
 import pytest
 from stub_server import StubServer, run_batch, write_abstracts
+
+from summarizer.errors import BackendError
+from summarizer.extract import ExtractSettings
+from summarizer.processes import WorkerPool, WorkerSpec
+from summarizer.prompts import load_prompts
+from summarizer.retry import RetryPolicy
 
 DOCS = 1000  # as the issue asks: 1,000 documents under 10% injected transient errors
 ERROR_RATE = 0.10
@@ -72,3 +80,48 @@ def test_every_document_stored_exactly_once_under_transient_errors(
     again = run_batch(flaky_stub.base_url, paths, db, concurrency=concurrency)
     assert [r.status for r in again.reports] == ["skipped"] * DOCS
     assert flaky_stub.requests == before
+
+
+def test_worker_processes_store_every_document_once(flaky_stub: StubServer, tmp_path: Path) -> None:
+    """``--processes 2``: the same guarantees with the extractions in two spawned processes."""
+    docs = 200
+    paths = write_abstracts(tmp_path / "in", docs)
+    db = tmp_path / "store.db"
+    summary = run_batch(flaky_stub.base_url, paths, db, concurrency=8, processes=2, attempts=8)
+
+    assert sorted(r.doc_id for r in summary.reports if r.status == "ok") == [p.stem for p in paths], [
+        r.message for r in summary.reports if r.status != "ok"
+    ]
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT doc_id FROM papers").fetchall()
+        findings = conn.execute("SELECT COUNT(*), COUNT(DISTINCT paper_id) FROM findings").fetchone()
+    assert sorted(doc for (doc,) in rows) == [p.stem for p in paths]
+    assert findings == (docs, docs)
+    assert sum(flaky_stub.count(f) for f in TRANSIENT) > 0  # faults were met and retried
+    assert 1 < flaky_stub.max_in_flight <= 8
+
+    before = flaky_stub.requests
+    again = run_batch(flaky_stub.base_url, paths, db, concurrency=8, processes=2)
+    assert [r.status for r in again.reports] == ["skipped"] * docs
+    assert flaky_stub.requests == before
+
+
+def test_a_worker_process_that_cannot_start_fails_the_run_instead_of_hanging() -> None:
+    broken = WorkerSpec(
+        base_url="http://127.0.0.1:9/v1",
+        api_key="none",
+        timeout=1.0,
+        model="m",
+        mode=instructor.Mode.JSON_SCHEMA,
+        prompts=load_prompts(),
+        settings=ExtractSettings(),
+        retry=RetryPolicy(),
+        threads=0,  # ThreadPoolExecutor refuses 0 workers: the worker dies at start
+        parent_pid=os.getpid(),
+    )
+    pool = WorkerPool(broken, 2)
+    try:
+        with pytest.raises(BackendError, match="every worker process stopped"):
+            pool.next_result()
+    finally:
+        pool.close()
