@@ -123,15 +123,24 @@ class WorkerPool:
         self._inbox.put((index, doc))
 
     def next_result(self) -> tuple[int, ExtractionOutcome]:
-        """The next finished (index, outcome); raises BackendError if every worker has died."""
+        """The next finished (index, outcome).
+
+        Workers stop only when told to, after their work is collected; one that stopped earlier
+        (killed, out of memory) took documents with it, so waiting would never end: raise
+        BackendError instead. What was saved stays saved, and a re-run does the rest.
+        """
         while True:
             try:
                 index, outcome = self._outbox.get(timeout=_POLL_S)
                 return int(index), outcome
             except queue.Empty:
-                if not any(w.is_alive() for w in self._workers):
-                    codes = ", ".join(str(w.exitcode) for w in self._workers)
-                    raise BackendError(f"every worker process stopped (exit codes {codes})") from None
+                stopped = [w for w in self._workers if not w.is_alive()]
+                if stopped:
+                    codes = ", ".join(str(w.exitcode) for w in stopped)
+                    raise BackendError(
+                        f"{len(stopped)} worker process(es) stopped unexpectedly (exit code {codes}); "
+                        "finished documents are saved, run the same command again for the rest"
+                    ) from None
 
     def withdraw_queued(self) -> list[int]:
         """Take back the documents no worker has started; returns their indexes."""

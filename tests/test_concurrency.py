@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,7 +122,53 @@ def test_a_worker_process_that_cannot_start_fails_the_run_instead_of_hanging() -
     )
     pool = WorkerPool(broken, 2)
     try:
-        with pytest.raises(BackendError, match="every worker process stopped"):
+        with pytest.raises(BackendError, match=r"worker process\(es\) stopped unexpectedly"):
             pool.next_result()
     finally:
         pool.close()
+
+
+def _worker_children() -> list[int]:
+    """PIDs of this process's spawned worker processes (Linux /proc; the stub's threads make the
+    pipeline spawn rather than fork, and the resource tracker is not a worker)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and b"spawn_main" in cmdline:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers through /proc")
+def test_a_worker_killed_mid_run_fails_the_run_and_a_rerun_finishes(tmp_path: Path) -> None:
+    docs = 60
+    killed: list[int] = []
+
+    def choose(index: int, body: dict[str, Any]) -> str:
+        if index == 20 and not killed:  # a third of the way in: one worker is OOM-killed
+            victims = _worker_children()
+            if victims:
+                os.kill(victims[0], signal.SIGKILL)
+                killed.append(victims[0])
+        return "ok"
+
+    paths = write_abstracts(tmp_path / "in", docs)
+    db = tmp_path / "store.db"
+    with StubServer(choose=choose, delay_s=0.02) as stub:
+        with pytest.raises(BackendError, match="stopped unexpectedly"):
+            run_batch(stub.base_url, paths, db, concurrency=4, processes=2)
+        assert killed
+        with sqlite3.connect(db) as conn:
+            saved = {doc for (doc,) in conn.execute("SELECT doc_id FROM papers")}
+            (status,) = conn.execute("SELECT status FROM runs").fetchone()
+        assert 0 < len(saved) < docs and status == "failed"
+
+        again = run_batch(stub.base_url, paths, db, concurrency=4, processes=2)
+    assert again.count("ok") == docs - len(saved) and again.count("skipped") == len(saved)
+    with sqlite3.connect(db) as conn:
+        rows = [doc for (doc,) in conn.execute("SELECT doc_id FROM papers")]
+    assert sorted(rows) == [p.stem for p in paths]
