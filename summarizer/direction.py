@@ -21,7 +21,9 @@ _DECREASE_BEFORE = re.compile(
     r"(knock-?down|knock-?out|silencing|silenced|suppression|suppressing|suppressed|inhibition|inhibiting|"
     r"inhibited|depletion|depleting|deletion|loss|lack|absence|reduced|reducing|reduction|decreased|"
     r"decreasing|down-?regulation|down-?regulating|down-?regulated|low|lower|deficiency|blocking|blockade|"
-    r"targeting|si-?RNA|sh-?RNA|inactivating|inactivation|inactivated|degrading|degradation)\s+"
+    r"targeting|si-?RNA|sh-?RNA|inactivating|inactivation|inactivated|degrading|degradation|"
+    # competing endogenous RNAs: "circX ... by sponging miR-Y", "acted as a sponge of miR-Y"
+    r"sponging|sponges|sponged|sponge\s+(?:for|of)|sequestering|sequesters|sequestered)\s+"
     r"(?:of\s+|against\s+)?(?:the\s+)?(?:expression\s+of\s+)?(?:(?!and\b|or\b)[\w-]+\s+)?$",
     re.IGNORECASE,
 )
@@ -34,14 +36,14 @@ _INCREASE_BEFORE = re.compile(
 )
 _DECREASE_AFTER = re.compile(
     r"^(?:\s*-/-|\s*(?:gene\s+|protein\s+|expression\s+)?(?:knock-?down|knock-?out|silencing|depletion|"
-    r"deletion|loss|deficien\w*|inhibition|down-?regulation)\b|"
+    r"deletion|loss|deficien\w*|inhibition|down-?regulation|inhibitors?|antagomirs?)\b|"
     r"\s+(?:was|were|is|are|being)\s+(?:\w+ly\s+)?(?:down-?regulated|reduced|decreased|lost|silenced|"
     r"deleted|suppressed|inhibited|knocked\s+down|depleted)\b|-(?:deficient|null|knockdown|silenced))",
     re.IGNORECASE,
 )
 _INCREASE_AFTER = re.compile(
     r"^(?:\s*(?:gene\s+|protein\s+|mRNA\s+)?(?:over-?expression|up-?regulation|amplification|"
-    r"activation|restoration|re-?expression)\b|"
+    r"activation|restoration|re-?expression|mimics?|agomirs?)\b|"
     r"\s+(?:was|were|is|are|being)\s+(?:\w+ly\s+)?(?:up-?regulated|over-?expressed|elevated|increased|"
     r"amplified|activated|restored|highly\s+expressed)\b|,?\s+highly\s+expressed\b|"
     r"\s+(?:expression\s+)?(?:levels?\s+)?(?:was|were)\s+(?:significantly\s+)?(?:higher|increased))",
@@ -52,9 +54,10 @@ _SENSITIVE = re.compile(
     r"\b(?:re-?)?sensiti[sz](?:ed|es|ing|ation)\b|"
     r"\b(?:restor|increas|enhanc|improv|augment|potentiat)\w*\s+" + _W + r"(?:sensitivity|efficacy|"
     r"effect|effects|response|cytotoxicity|chemosensitivity|radiosensitivity|inhibitory effect)\b|"
-    r"\b(?:revers|overc[oa]m|abrogat|abolish|attenuat|decreas|reduc|alleviat|inhibit|suppress)\w*\s+"
-    + _W
-    + r"(?:resistance|chemoresistance|radioresistance)\b|"
+    # "inhibit"/"suppress" the verbs, not the nouns: "miR-X inhibitors induced resistance" and "the
+    # tumour suppressor X ... resistance" say nothing about resistance going down.
+    r"\b(?:revers|overc[oa]m|abrogat|abolish|attenuat|decreas|reduc|alleviat|inhibit(?!ors?\b)|"
+    r"suppress(?!ors?\b))\w*\s+" + _W + r"(?:resistance|chemoresistance|radioresistance)\b|"
     r"\b(?:increas|enhanc|upregulat|up-regulat|promot|induc)\w*\s+(?:of\s+)?" + _W + r"[\w-]*[- ]induced\s+"
     r"(?:apoptosis|cell death)\b|"
     r"\b(?:resistance|chemoresistance|radioresistance)\s+(?:was|were|is|are|could be|can be)\s+(?:\w+ly\s+)?"

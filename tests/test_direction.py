@@ -58,6 +58,21 @@ PRO, ANTI = "pro_resistance", "anti_resistance"
             "TP99",
             "anti_resistance",
         ),
+        # competing endogenous RNAs, mimics and inhibitors
+        (
+            "CircQRX1 confers gemcitabine resistance in glioma by sponging miR-77.",
+            "miR-77",
+            "anti_resistance",
+        ),
+        (
+            "CircQRX1 confers gemcitabine resistance in glioma by sponging miR-77.",
+            "CircQRX1",
+            "pro_resistance",
+        ),
+        ("LncQRX2 acted as a sponge of miR-77 and promoted cisplatin resistance.", "miR-77", ANTI),
+        ("miR-77 mimics sensitized resistant cells to gemcitabine.", "miR-77", ANTI),
+        ("Transfection of miR-77 inhibitors induced gemcitabine resistance.", "miR-77", ANTI),
+        ("A GENEX inhibitor reversed cisplatin resistance in A549 cells.", "GENEX", PRO),
     ],
 )
 def test_role_in_sentence(sentence: str, factor: str, role: str) -> None:
