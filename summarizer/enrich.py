@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .schema import EvidenceLevel, MechanismCategory
+from .schema import EvidenceLevel, MechanismCategory, TherapyClass
 
 # Ordered: the first categories matched are the most specific ones; at most three are kept.
 _MECHANISM_CUES: list[tuple[MechanismCategory, str]] = [
@@ -65,3 +65,57 @@ def evidence_levels(texts: Iterable[str]) -> list[EvidenceLevel]:
     if _CLINICAL.search(joined):
         levels.append("clinical")
     return levels
+
+
+# Ordered: the first class whose pattern matches the therapy's name wins. Drug-name stems and
+# words that settle the class; a name none of them matches keeps the model's choice.
+_THERAPY_CLASSES: list[tuple[TherapyClass, re.Pattern[str]]] = [
+    (
+        "radiotherapy",
+        re.compile(r"radi(o|at)|irradiat|\bIR\b|x-?ray|proton|carbon.ion|gamma.ray|brachytherap", re.I),
+    ),
+    (
+        "immunotherapy",
+        re.compile(
+            r"PD-?L?1|CTLA-?4|checkpoint|immunotherap|CAR-?T\b|"
+            r"(nivo|pembro|atezo|durva|ave|ipili|cemip|tremeli|sinti|tisleli|toripa|camreli)\w*mab",
+            re.I,
+        ),
+    ),
+    (
+        "hormone_therapy",
+        re.compile(
+            r"tamoxifen|fulvestrant|trozole|exemestane|lutamide|abiraterone|goserelin|leuprolide|"
+            r"raloxifene|endocrine|androgen.deprivation|aromatase",
+            re.I,
+        ),
+    ),
+    (
+        "targeted_therapy",
+        # kinase (-nib), proteasome (-zomib), PARP (-parib), CDK4/6 (-ciclib), PI3K (-lisib),
+        # mTOR (-rolimus), Hedgehog (-degib), BCL-2 (-toclax) inhibitors, monoclonal antibodies
+        re.compile(r"\w(nib|zomib|parib|ciclib|lisib|rolimus|degib|toclax|mab)\b", re.I),
+    ),
+    (
+        "chemotherapy",
+        re.compile(
+            r"platin|taxel|rubicin|citabine|fluorouracil|\b5-?FU\b|cyclophosphamide|ifosfamide|"
+            r"methotrexate|trexed|etoposide|tecan\b|vincristine|vinblastine|vinorelbine|temozolomide|"
+            r"dacarbazine|bleomycin|mitomycin|cytarabine|melphalan|mustine|chlorambucil|busulfan|"
+            r"mitoxantrone|FOLFOX|FOLFIRI|chemotherap",
+            re.I,
+        ),
+    ),
+]
+
+
+def therapy_class(therapy: str, given: TherapyClass) -> TherapyClass:
+    """The class a drug-name stem or a radiation/immunotherapy word settles, else ``given``.
+
+    The 1.5B model guesses the class and often misses (anti-PD-1 as a targeted therapy); where
+    the name itself says, the name wins.
+    """
+    for name, pattern in _THERAPY_CLASSES:
+        if pattern.search(therapy):
+            return name
+    return given

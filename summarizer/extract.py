@@ -537,6 +537,7 @@ def to_summary(doc: Document, draft: PaperDraft, rejected: list[RejectedFinding]
         quotes = [e.quote for e in evidence]
         data = f.model_dump(exclude={"evidence"})
         data["cancer_type"] = long_forms.get(f.cancer_type, f.cancer_type)
+        data["therapy_class"] = enrich.therapy_class(f.therapy, f.therapy_class)
         findings.append(
             Finding(
                 **data,

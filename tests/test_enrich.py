@@ -1,8 +1,10 @@
-"""Cue-word classification of mechanism categories and evidence levels."""
+"""Cue-word classification of mechanism categories and evidence levels; therapy class by name."""
 
 from __future__ import annotations
 
-from summarizer.enrich import evidence_levels, mechanism_categories
+import pytest
+
+from summarizer.enrich import evidence_levels, mechanism_categories, therapy_class
 
 
 def test_mechanism_categories_from_cues() -> None:
@@ -29,3 +31,26 @@ def test_evidence_levels() -> None:
     assert evidence_levels(["Tumour growth of xenografts in nude mice was reduced."]) == ["in_vivo"]
     assert evidence_levels(["Patients with high X had poor response to cisplatin."]) == ["clinical"]
     assert evidence_levels(["It is a marker."]) == []
+
+
+@pytest.mark.parametrize(
+    ("therapy", "given", "expected"),
+    [
+        ("anti-PD-1 antibody", "targeted_therapy", "immunotherapy"),  # the model's usual miss
+        ("pembrolizumab", "other", "immunotherapy"),
+        ("ionizing radiation", "other", "radiotherapy"),
+        ("X-ray irradiation", "chemotherapy", "radiotherapy"),
+        ("gefitinib", "chemotherapy", "targeted_therapy"),
+        ("olaparib", "other", "targeted_therapy"),
+        ("trastuzumab", "immunotherapy", "targeted_therapy"),
+        ("oxaliplatin", "targeted_therapy", "chemotherapy"),
+        ("5-FU", "other", "chemotherapy"),
+        ("tamoxifen", "chemotherapy", "hormone_therapy"),
+        ("enzalutamide", "other", "hormone_therapy"),
+        ("lenalidomide", "targeted_therapy", "targeted_therapy"),  # no stem settles it: kept
+        ("velmotinib-X", "other", "targeted_therapy"),  # an unknown kinase inhibitor, by its stem
+        ("p53", "other", "other"),
+    ],
+)
+def test_therapy_class_follows_the_name_where_it_settles_it(therapy: str, given: str, expected: str) -> None:
+    assert therapy_class(therapy, given) == expected  # type: ignore[arg-type]
