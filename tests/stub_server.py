@@ -431,7 +431,9 @@ def grounded_draft(user: str, schema: dict[str, Any] | None = None) -> dict[str,
     for key, value in wanted.items():
         if key in properties and value in _resolve(properties[key], defs).get("enum", [value]):
             finding[key] = value
-    draft.update({"findings": [finding], "summary": summary})
+    draft["findings"] = [finding]
+    if "summary" in draft:
+        draft["summary"] = summary
     if "cancer_types" in draft:
         draft["cancer_types"] = ["cancer"]
     return draft
