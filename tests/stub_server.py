@@ -12,7 +12,7 @@ Faults (``FAULTS``):
 
 ==================  =============================================================================
 ``ok``              200, one grounded finding
-``ok_empty``        200, no findings, just a summary
+``ok_empty``        200, a valid answer with no findings
 ``slow``            ``slow_s`` seconds later, ``ok``
 ``429``             429 with ``Retry-After: <retry_after>``
 ``429_bare``        429 without Retry-After
@@ -485,7 +485,7 @@ def _content_for(fault: str, user: str, schema: dict[str, Any] | None) -> tuple[
     elif fault == "non_json":
         return "Sure! Here are the findings you asked for: NEK2 promotes resistance.", "stop"
     elif fault == "bad_schema":
-        return json.dumps({"findings": "none", "summary": 42}), "stop"
+        return json.dumps({"findings": "none", "cancer_types": 42}), "stop"
     text = json.dumps(draft)
     if fault == "length":
         return text[: len(text) // 2], "length"
