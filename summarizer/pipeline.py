@@ -8,6 +8,7 @@ whose (hash, model, prompt hash, schema version) result exists is skipped withou
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -225,21 +226,34 @@ class Pipeline:
                 raise
 
     def _run_in_processes(self, todo: Iterator[Document], run_id: int, summary: RunSummary) -> None:
-        """Like the thread pool, with the extractions spread over worker processes."""
+        """Like the thread pool, with the extractions spread over worker processes.
+
+        Ctrl-C must not land inside a multiprocessing queue operation: one interrupted there can
+        keep the queue's lock or leave half a message in its pipe, and every later read hangs.
+        So the first Ctrl-C only sets a flag that this loop checks between operations; the
+        second one interrupts at once, as usual.
+        """
         from .processes import WorkerPool, WorkerSpec  # multiprocessing only when asked for
 
         workers = self.options.concurrency
         processes = min(self.options.processes, workers)
         pool: WorkerPool | None = None
         pending: dict[int, Document] = {}
+        interrupted = threading.Event()
+        restore = _flag_sigint(interrupted)
 
-        def finish_next() -> None:
+        def finish_next(stop: threading.Event | None) -> None:
             assert pool is not None
-            index, outcome = pool.next_result()
+            result = pool.next_result(stop)
+            if result is None:
+                raise KeyboardInterrupt
+            index, outcome = result
             self._finish(pending.pop(index), outcome, run_id, summary)
 
         try:
             for index, doc in enumerate(todo):
+                if interrupted.is_set():
+                    raise KeyboardInterrupt
                 if pool is None:  # started on first need, like the extractor
                     # Building one here does the first-use imports of instructor and the SDK
                     # (~0.4 s) once, before forking, instead of once in every worker.
@@ -263,17 +277,20 @@ class Pipeline:
                 pool.submit(index, doc)
                 pending[index] = doc
                 while len(pending) >= workers * 2:
-                    finish_next()
+                    finish_next(interrupted)
             while pending:
-                finish_next()
+                finish_next(interrupted)
+            if interrupted.is_set():
+                raise KeyboardInterrupt
         except KeyboardInterrupt:
             if pool is not None:
                 for index in pool.withdraw_queued():
                     pending.pop(index, None)
                 while pending:  # in flight in a worker: saved when it arrives
-                    finish_next()
+                    finish_next(None)
             raise
         finally:
+            restore()
             if pool is not None:
                 pool.close()
 
@@ -362,6 +379,29 @@ class Pipeline:
             if doc.truncated:
                 base.message = "text was longer than the prompt limit; later sentences were cut"
         self._emit(summary, base)
+
+
+def _flag_sigint(flag: threading.Event) -> Callable[[], None]:
+    """Make the first Ctrl-C set ``flag`` instead of raising; returns the undo.
+
+    A second Ctrl-C raises KeyboardInterrupt as usual. Only the main thread can set signal
+    handlers; elsewhere this does nothing, and Ctrl-C is the main thread's business anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # a handler set outside Python: fall back to the usual one
+        previous = signal.default_int_handler
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    def on_sigint(signum: int, frame: object) -> None:
+        flag.set()
+        restore()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    return restore
 
 
 def _skipped(doc: Document, paper: PaperSummary | None, error: str | None) -> DocReport:

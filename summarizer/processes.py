@@ -122,8 +122,8 @@ class WorkerPool:
         """Queue one document; any free worker takes it."""
         self._inbox.put((index, doc))
 
-    def next_result(self) -> tuple[int, ExtractionOutcome]:
-        """The next finished (index, outcome).
+    def next_result(self, stop: threading.Event | None = None) -> tuple[int, ExtractionOutcome] | None:
+        """The next finished (index, outcome), or None once ``stop`` is set and none is ready.
 
         Workers stop only when told to, after their work is collected; one that stopped earlier
         (killed, out of memory) took documents with it, so waiting would never end: raise
@@ -134,6 +134,8 @@ class WorkerPool:
                 index, outcome = self._outbox.get(timeout=_POLL_S)
                 return int(index), outcome
             except queue.Empty:
+                if stop is not None and stop.is_set():
+                    return None
                 stopped = [w for w in self._workers if not w.is_alive()]
                 if stopped:
                     codes = ", ".join(str(w.exitcode) for w in stopped)

@@ -104,6 +104,7 @@ class RequestRecord:
     reask: bool  # a paper request carrying an earlier answer and its errors
     authorization: str
     user_chars: int
+    study: int | None = None  # the synthetic abstract's number ("Study N of GENEN ..."), if one
 
 
 @dataclass
@@ -234,6 +235,7 @@ class StubServer:
                     reask=kind == "paper" and len(messages) > 2,
                     authorization=str(headers.get("Authorization") or ""),
                     user_chars=len(user),
+                    study=int(m[1]) if (m := _STUDY.search(user)) else None,
                 )
             )
             return fault
@@ -375,6 +377,9 @@ def request_kind(body: dict[str, Any]) -> str:
     """``paper`` for a PaperDraft request (or one without a schema), else the schema's title."""
     schema = _response_schema(body)
     return "paper" if _is_paper_schema(schema) else str((schema or {}).get("title") or "other")
+
+
+_STUDY = re.compile(r"Study (\d+) of GENE\d+")
 
 
 def sentences_of(user: str) -> dict[int, str]:
