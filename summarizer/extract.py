@@ -547,13 +547,7 @@ def to_summary(doc: Document, draft: PaperDraft, rejected: list[RejectedFinding]
             )
         )
     return PaperSummary(
-        doc_id=doc.doc_id,
-        sha256=doc.sha256,
-        title=doc.title,
-        doi=doc.doi,
-        pmid=doc.pmid,
-        year=doc.year,
-        journal=doc.journal,
+        **doc.identity(),
         cancer_types=list(dict.fromkeys(long_forms.get(c, c) for c in draft.cancer_types)),
         summary=findings_summary(findings),
         findings=findings,

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import SourceError
 
@@ -102,6 +103,18 @@ class Document:
     journal: str | None = None
     sentences: tuple[Sentence, ...] = field(default_factory=tuple)
     truncated: bool = False
+
+    def identity(self) -> dict[str, Any]:
+        """The fields a stored paper takes from its source: id, hash and the metadata read here."""
+        return {
+            "doc_id": self.doc_id,
+            "sha256": self.sha256,
+            "title": self.title,
+            "doi": self.doi,
+            "pmid": self.pmid,
+            "year": self.year,
+            "journal": self.journal,
+        }
 
     def sentence(self, number: int) -> str:
         """The original text of sentence ``number`` (1-based)."""

@@ -65,13 +65,7 @@ def finding(doc: Document, quotes: list[str], **fields: Any) -> Finding:
 def summary(doc: Document, text: str, findings: list[Finding], **extra: Any) -> PaperSummary:
     """The PaperSummary of ``doc`` with the metadata read from the text, as the pipeline does."""
     return PaperSummary(
-        doc_id=doc.doc_id,
-        sha256=doc.sha256,
-        title=doc.title,
-        doi=doc.doi,
-        pmid=doc.pmid,
-        year=doc.year,
-        journal=doc.journal,
+        **doc.identity(),
         summary=text,
         findings=findings,
         **extra,
