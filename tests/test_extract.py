@@ -259,6 +259,52 @@ def test_response_models_are_instructor_ready_and_their_schema_is_built_once() -
     assert direction_check_model(3) is direction_check_model(3)
 
 
+def test_instructor_scans_our_models_once_and_still_refuses_async_validators(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Our response models are scanned for async validators once; any other model every time."""
+    from instructor.v2.core import patch
+    from instructor.v2.validation import async_validators
+    from pydantic import BaseModel
+
+    visits: list[object] = []
+    real_get_origin = async_validators.get_origin
+
+    def counting_get_origin(tp: object) -> object:
+        visits.append(tp)
+        return real_get_origin(tp)
+
+    monkeypatch.setattr(async_validators, "get_origin", counting_get_origin)
+    scan = async_validators.reject_async_validators
+    assert patch.reject_async_validators is scan  # the by-name import inside instructor too
+
+    ours = direction_check_model(5)
+    scan(ours)
+    assert visits  # the first scan walks the model
+    visits.clear()
+    scan(ours)
+    assert not visits  # remembered
+
+    class Plain(BaseModel):
+        value: int
+
+    for _ in range(2):
+        visits.clear()
+        scan(Plain)
+        assert visits  # not ours: instructor's own check every time
+
+    class Unsafe(BaseModel):
+        value: int
+
+        @async_validators.async_field_validator("value")
+        async def check(self, value: int) -> int:
+            return value
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="async validators"):
+            scan(Unsafe)
+
+
 def test_the_stored_summary_says_what_the_grounded_findings_say() -> None:
     draft = PaperDraft(
         findings=[finding(), finding(factor="MIR99", alteration="overexpression", evidence=[4])],
