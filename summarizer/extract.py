@@ -49,7 +49,7 @@ from .schema import (
     RejectedFinding,
     role_of,
 )
-from .sources import Document, defined_abbreviations, normalize_spaces
+from .sources import Document, defined_abbreviations, normalize_spaces, squash
 
 # Generic words a model adds to a factor name that the text may not carry next to it.
 _GENERIC_SUFFIX = re.compile(
@@ -57,11 +57,6 @@ _GENERIC_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _RADIATION_WORDS = re.compile(r"radi(o|at)|irradiat|\bIR\b|x-ray", re.IGNORECASE)
-
-
-def squash(text: str) -> str:
-    """Lower-case alphanumerics only: compares names across dash, space and case variants."""
-    return re.sub(r"[^0-9a-z]", "", normalize_spaces(text).lower())
 
 
 _RESPONSE_CUE = re.compile(
@@ -92,12 +87,11 @@ def evidence_sentences(finding: FindingDraft, doc: Document, limit: int = 2) -> 
     therapy = _therapy_key(finding.therapy)
     cited = set(finding.evidence)
     scored = []
-    for s in doc.sentences:
-        raw = doc.text[s.start : s.end]
-        if factor not in squash(raw):
+    for s, squashed in zip(doc.sentences, doc.squashed_sentences, strict=True):
+        if factor not in squashed:
             continue
-        score = (2 if s.number in cited else 0) + (2 if therapy and therapy in squash(raw) else 0)
-        score += 1 if _RESPONSE_CUE.search(raw) else 0
+        score = (2 if s.number in cited else 0) + (2 if therapy and therapy in squashed else 0)
+        score += 1 if _RESPONSE_CUE.search(doc.text[s.start : s.end]) else 0
         if score >= 2:
             scored.append((-score, s.number))
     return sorted(number for _, number in sorted(scored)[:limit])
@@ -112,8 +106,7 @@ def grounding_problems(
     them (e.g. "p53" next to a TP53 finding) is a gene, not a treatment.
     """
     problems: list[str] = []
-    prose = " ".join(doc.sentence(s.number) for s in doc.sentences)
-    body = squash(prose)
+    prose, body = doc.prose, doc.squashed_prose
     factor = _factor_key(finding.factor)
     therapy = _therapy_key(finding.therapy)
     if factor not in body:

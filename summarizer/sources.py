@@ -18,6 +18,7 @@ import stat
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -127,11 +128,33 @@ class Document:
             f"[{s.number}] {normalize_spaces(self.text[s.start : s.end])}" for s in self.sentences
         )
 
+    @cached_property
+    def prose(self) -> str:
+        """The sentences of the clean view joined by spaces (no metadata or reference lines)."""
+        return " ".join(self.sentence(s.number) for s in self.sentences)
+
+    # Grounding and evidence choice compare names against every sentence several times per
+    # finding; squashing each sentence once per document keeps that off the per-request CPU.
+    @cached_property
+    def squashed_sentences(self) -> tuple[str, ...]:
+        """``squash`` of each sentence, in order (index 0 is sentence 1)."""
+        return tuple(squash(self.sentence(s.number)) for s in self.sentences)
+
+    @cached_property
+    def squashed_prose(self) -> str:
+        """``squash`` of ``prose``."""
+        return squash(self.prose)
+
 
 def normalize_spaces(text: str) -> str:
     """Unify dash variants and collapse every kind of whitespace (NBSP included) to one space."""
     text = unicodedata.normalize("NFKC", text).translate(_DASH_TABLE)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def squash(text: str) -> str:
+    """Lower-case alphanumerics only: compares names across dash, space and case variants."""
+    return re.sub(r"[^0-9a-z]", "", normalize_spaces(text).lower())
 
 
 def iter_source_paths(paths: list[str]) -> Iterator[tuple[str, SourceError | None]]:
