@@ -35,6 +35,7 @@ Faults (``FAULTS``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import re
@@ -125,7 +126,7 @@ class StubServer:
     _queue: deque[str] = field(default_factory=deque, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
-    _server: ThreadingHTTPServer | None = field(default=None, repr=False)
+    _server: _Server | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -151,6 +152,7 @@ class StubServer:
         self._stop.set()
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_connections()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -246,6 +248,32 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 256
     allow_reuse_address = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: dict[threading.Thread, socket.socket] = {}
+        self.connections_lock = threading.Lock()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve one connection, known to ``close_connections`` while it is open."""
+        with self.connections_lock:
+            self.connections[threading.current_thread()] = request
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.connections.pop(threading.current_thread(), None)
+
+    def close_connections(self, timeout_s: float = 5.0) -> None:
+        """End every open connection and wait for its thread: a client's kept-alive connection
+        would otherwise keep a handler thread alive after the stub stopped."""
+        with self.connections_lock:
+            open_now = dict(self.connections)
+        for sock in open_now.values():
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in open_now:
+            thread.join(timeout_s)
 
 
 class _Handler(BaseHTTPRequestHandler):
