@@ -336,6 +336,7 @@ class Extractor:
         self.model = model
         self.prompts = prompts
         self.settings = settings or ExtractSettings()
+        self.openai_client = client  # its create() is replaced below: retried and recorded
         completions = client.chat.completions
         raw_create = completions.create
         retrying_create = call_with_retries(raw_create, retry_policy or RetryPolicy(), self._on_retry)

@@ -255,10 +255,10 @@ class Pipeline:
                 if interrupted.is_set():
                     raise KeyboardInterrupt
                 if pool is None:  # started on first need, like the extractor
-                    # Building one here does the first-use imports of instructor and the SDK
-                    # (~0.4 s) once, before forking, instead of once in every worker.
-                    self.extractor()
-                    client = self.backend.client()
+                    # Building it here does the first-use imports of instructor and the SDK
+                    # (~0.4 s) once, before forking, and forked workers use it as it is.
+                    extractor = self.extractor()
+                    client = extractor.openai_client
                     spec = WorkerSpec(
                         base_url=str(client.base_url),
                         api_key=client.api_key,
@@ -273,7 +273,7 @@ class Pipeline:
                     )
                     # The local backend runs llama.cpp threads in this process: never fork it.
                     alone = threading.active_count() == 1 and self.backend.name != "local"
-                    pool = WorkerPool(spec, processes, fork=alone)
+                    pool = WorkerPool(spec, processes, fork_with=extractor if alone else None)
                 pool.submit(index, doc)
                 pending[index] = doc
                 while len(pending) >= workers * 2:

@@ -65,15 +65,24 @@ def _die_with_parent() -> None:
         pass
 
 
-def _serve(spec: WorkerSpec, inbox: Any, outbox: Any) -> None:
-    """A worker: take (index, Document) items, answer (index, ExtractionOutcome), until None."""
+def _serve(spec: WorkerSpec, inbox: Any, outbox: Any, inherited: Extractor | None = None) -> None:
+    """A worker: take (index, Document) items, answer (index, ExtractionOutcome), until None.
+
+    ``inherited`` is the parent's extractor in a forked worker: building a client costs ~20 ms
+    (its TLS setup), paid once per process before the first request. A spawned worker builds
+    its own from ``spec``.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     from .backends import hide_in_logs  # the parent's log redaction does not cross a spawn
 
     hide_in_logs(spec.api_key)
-    client = openai.OpenAI(base_url=spec.base_url, api_key=spec.api_key, timeout=spec.timeout, max_retries=0)
-    extractor = Extractor(client, spec.model, spec.mode, spec.prompts, spec.settings, spec.retry)
+    extractor = inherited
+    if extractor is None:
+        client = openai.OpenAI(
+            base_url=spec.base_url, api_key=spec.api_key, timeout=spec.timeout, max_retries=0
+        )
+        extractor = Extractor(client, spec.model, spec.mode, spec.prompts, spec.settings, spec.retry)
     free = threading.Semaphore(spec.threads)
 
     def one(index: int, doc: Document) -> None:
@@ -103,18 +112,18 @@ def _serve(spec: WorkerSpec, inbox: Any, outbox: Any) -> None:
 class WorkerPool:
     """``processes`` worker processes sharing one inbox and one outbox."""
 
-    def __init__(self, spec: WorkerSpec, processes: int, fork: bool = False) -> None:
-        # fork starts a worker in milliseconds with everything imported; spawn re-imports
-        # (~1 s of CPU each, a fifth of a 1,000-document run at concurrency 32). Forking is only
-        # safe from a process running no other thread (a lock held there stays held in the
-        # child), so the caller says when it may.
+    def __init__(self, spec: WorkerSpec, processes: int, fork_with: Extractor | None = None) -> None:
+        # fork starts a worker in milliseconds with everything imported and the parent's
+        # extractor ready (``fork_with``: it is inherited, not pickled); spawn re-imports (~1 s of
+        # CPU each, a fifth of a 1,000-document run at concurrency 32). Forking is only safe from
+        # a process running no other thread (a lock held there stays held in the child), so the
+        # caller says when it may by passing the extractor.
+        fork = fork_with is not None
         context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
         self._inbox = context.Queue()
         self._outbox = context.Queue()
-        self._workers = [
-            context.Process(target=_serve, args=(spec, self._inbox, self._outbox), daemon=True)
-            for _ in range(processes)
-        ]
+        args = (spec, self._inbox, self._outbox, fork_with) if fork else (spec, self._inbox, self._outbox)
+        self._workers = [context.Process(target=_serve, args=args, daemon=True) for _ in range(processes)]
         for worker in self._workers:
             worker.start()
 

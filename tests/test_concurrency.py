@@ -10,6 +10,9 @@ import os
 import random
 import signal
 import sqlite3
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ import pytest
 from stub_server import StubServer, run_batch, write_abstracts
 
 from summarizer.errors import BackendError
-from summarizer.extract import ExtractSettings
+from summarizer.extract import Extractor, ExtractSettings
 from summarizer.processes import WorkerPool, WorkerSpec
 from summarizer.prompts import load_prompts
 from summarizer.retry import RetryPolicy
@@ -172,3 +175,48 @@ def test_a_worker_killed_mid_run_fails_the_run_and_a_rerun_finishes(tmp_path: Pa
     with sqlite3.connect(db) as conn:
         rows = [doc for (doc,) in conn.execute("SELECT doc_id FROM papers")]
     assert sorted(rows) == [p.stem for p in paths]
+
+
+@pytest.fixture
+def stub_process() -> Iterator[str]:
+    """The stub in its own process, so this one runs no other thread and workers are forked."""
+    stub = Path(__file__).with_name("stub_server.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(stub), "--error-rate", "0.1", "--seed", "3"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    try:
+        assert line.startswith("READY "), line
+        yield line.split(" ", 1)[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_forked_workers_use_the_parents_extractor_and_store_every_document_once(
+    stub_process: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forked_with: list[object] = []
+    real_init = WorkerPool.__init__
+
+    def recording_init(self: WorkerPool, spec: WorkerSpec, processes: int, fork_with: Any = None) -> None:
+        forked_with.append(fork_with)
+        real_init(self, spec, processes, fork_with)
+
+    monkeypatch.setattr(WorkerPool, "__init__", recording_init)
+    docs = 120
+    paths = write_abstracts(tmp_path / "in", docs)
+    db = tmp_path / "store.db"
+    assert threading.active_count() == 1, [t.name for t in threading.enumerate()]  # else: spawn
+    summary = run_batch(stub_process, paths, db, concurrency=8, processes=2, attempts=8)
+
+    assert len(forked_with) == 1 and isinstance(forked_with[0], Extractor)
+    assert summary.count("ok") == docs, [r.message for r in summary.reports if r.status != "ok"]
+    with sqlite3.connect(db) as conn:
+        rows = sorted(doc for (doc,) in conn.execute("SELECT doc_id FROM papers"))
+    assert rows == [p.stem for p in paths]
+    again = run_batch(stub_process, paths, db, concurrency=8, processes=2)
+    assert again.count("skipped") == docs
