@@ -332,8 +332,10 @@ class Extractor:
         prompts: PromptSet,
         settings: ExtractSettings | None = None,
         retry_policy: RetryPolicy | None = None,
+        request_options: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
+        self.request_options = dict(request_options or {})  # the backend's extra request fields
         self.prompts = prompts
         self.settings = settings or ExtractSettings()
         self.openai_client = client  # its create() is replaced below: retried and recorded
@@ -408,6 +410,7 @@ class Extractor:
 
     def _request(self) -> dict[str, Any]:
         return {
+            **self.request_options,
             "model": self.model,
             "temperature": self.settings.temperature,
             "seed": self.settings.seed,

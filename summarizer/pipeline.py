@@ -156,6 +156,7 @@ class Pipeline:
                     self.prompts,
                     self.options.extract,
                     self.options.retry,
+                    self.backend.request_options(),
                 )
             return self._extractor
 
@@ -268,6 +269,7 @@ class Pipeline:
                         prompts=self.prompts,
                         settings=self.options.extract,
                         retry=self.options.retry,
+                        request_options=extractor.request_options,
                         threads=-(-workers // processes),
                         parent_pid=os.getpid(),
                     )

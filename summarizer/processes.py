@@ -48,6 +48,7 @@ class WorkerSpec:
     prompts: PromptSet
     settings: ExtractSettings
     retry: RetryPolicy
+    request_options: dict[str, Any]
     threads: int
     parent_pid: int
 
@@ -82,7 +83,9 @@ def _serve(spec: WorkerSpec, inbox: Any, outbox: Any, inherited: Extractor | Non
         client = openai.OpenAI(
             base_url=spec.base_url, api_key=spec.api_key, timeout=spec.timeout, max_retries=0
         )
-        extractor = Extractor(client, spec.model, spec.mode, spec.prompts, spec.settings, spec.retry)
+        extractor = Extractor(
+            client, spec.model, spec.mode, spec.prompts, spec.settings, spec.retry, spec.request_options
+        )
     free = threading.Semaphore(spec.threads)
 
     def one(index: int, doc: Document) -> None:

@@ -120,6 +120,7 @@ def test_a_worker_process_that_cannot_start_fails_the_run_instead_of_hanging() -
         prompts=load_prompts(),
         settings=ExtractSettings(),
         retry=RetryPolicy(),
+        request_options={},
         threads=0,  # ThreadPoolExecutor refuses 0 workers: the worker dies at start
         parent_pid=os.getpid(),
     )

@@ -13,7 +13,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import instructor
 import openai
@@ -60,6 +60,10 @@ class Backend(Protocol):
 
     def client(self) -> openai.OpenAI:
         """An OpenAI client for the endpoint, with the SDK's own retries off (max_retries=0)."""
+
+    def request_options(self) -> dict[str, Any]:
+        """Extra fields for every chat request to this endpoint (e.g. the local model's
+        ``logit_bias``); empty for a generic endpoint."""
 
     def close(self) -> None:
         """Release whatever the backend started (the local server)."""

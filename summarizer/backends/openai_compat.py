@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import instructor
 import openai
@@ -50,6 +51,10 @@ class OpenAIBackend:
         return openai.OpenAI(
             base_url=self.base_url, api_key=self._api_key, max_retries=0, timeout=self.timeout_s
         )
+
+    def request_options(self) -> dict[str, Any]:
+        """Nothing beyond the standard request: token ids differ between hosted models."""
+        return {}
 
     def close(self) -> None:
         """Nothing to release."""
