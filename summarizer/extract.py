@@ -578,7 +578,7 @@ def to_summary(doc: Document, draft: PaperDraft, rejected: list[RejectedFinding]
         )
     return PaperSummary(
         **doc.identity(),
-        cancer_types=list(dict.fromkeys(long_forms.get(c, c) for c in draft.cancer_types)),
+        cancer_types=list(dict.fromkeys(f.cancer_type for f in findings if f.cancer_type))[:4],
         summary=findings_summary(findings),
         findings=findings,
         rejected_findings=rejected,

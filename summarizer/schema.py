@@ -111,14 +111,15 @@ class FindingDraft(BaseModel):
 
 
 class PaperDraft(BaseModel):
-    """The model's whole answer for one abstract: the findings, then the cancers studied.
+    """The model's whole answer for one abstract: its findings, and nothing after them.
 
-    No free-text summary is asked for. It was the last field, 35-70 output tokens (1.5-3 s) per
-    abstract, and nothing could check it. The stored summary is written from the grounded
-    findings instead (``extract.findings_summary``). The instructions still describe a summary
-    on purpose: rewording them moved where the 1.5B model repeats findings and cost more than
-    it saved (BENCHMARKS.md #13), whereas dropping the field here leaves every token before it
-    unchanged and simply ends the answer after ``cancer_types`` (#15).
+    The answer ends with the findings list. The summary (35-70 output tokens) and then the list
+    of cancers studied (10-25 tokens, often padded with cell lines) were the last fields and
+    were dropped in turn. Each cut ends the answer sooner and leaves every token before it
+    unchanged (BENCHMARKS.md #15, #16), whereas rewording the instructions moved where the
+    1.5B model repeats findings and cost more than it saved (#13). So the instructions still
+    describe both fields on purpose. What is stored for them is written from the grounded
+    findings: ``extract.findings_summary`` and the findings' cancers.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -126,7 +127,6 @@ class PaperDraft(BaseModel):
     # Three: abstracts rarely state more distinct factor-therapy findings, and the 1.5B model
     # pads a longer list with repeats of one factor (each ~90 tokens, ~4 s; BENCHMARKS.md #12).
     findings: list[FindingDraft] = Field(max_length=3)
-    cancer_types: list[ShortText] = Field(max_length=3)
 
 
 class Evidence(BaseModel):

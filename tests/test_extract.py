@@ -104,7 +104,7 @@ def test_radiotherapy_counts_as_named_when_radiation_is_mentioned() -> None:
 
 
 def test_grounded_draft_raises_with_reasons_the_model_can_act_on() -> None:
-    draft = {"findings": [finding(factor="ABCB1").model_dump()], "cancer_types": []}
+    draft = {"findings": [finding(factor="ABCB1").model_dump()]}
     with pytest.raises(ValidationError) as info:
         GroundedPaperDraft.model_validate(draft, context={"document": DOC})
     assert "findings[0]: factor 'ABCB1' is not in the abstract" in str(info.value)
@@ -121,7 +121,7 @@ def test_therapy_that_is_the_factor_is_a_problem() -> None:
 
 
 def test_summary_copies_evidence_from_the_original_text() -> None:
-    draft = PaperDraft(findings=[finding(evidence=[3, 3])], cancer_types=["ovarian cancer"])
+    draft = PaperDraft(findings=[finding(evidence=[3, 3])])
     paper = to_summary(DOC, draft, [])
     (stored,) = paper.findings
     assert [e.quote for e in stored.evidence] == [DOC.sentence(3), DOC.sentence(5)]
@@ -131,7 +131,7 @@ def test_summary_copies_evidence_from_the_original_text() -> None:
 
 
 def test_evidence_never_holds_a_sentence_without_the_factor() -> None:
-    draft = PaperDraft(findings=[finding(evidence=[1, 2])], cancer_types=[])
+    draft = PaperDraft(findings=[finding(evidence=[1, 2])])
     (stored,) = to_summary(DOC, draft, []).findings
     assert all("GENEX" in e.quote for e in stored.evidence)
 
@@ -141,10 +141,10 @@ def test_findings_with_the_same_role_are_merged_with_their_evidence() -> None:
         finding(),  # knockdown reverses resistance
         finding(evidence=[4], alteration="overexpression", effect="promotes_resistance", factor="GENEX "),
     ]
-    (merged,) = to_summary(DOC, PaperDraft(findings=same_role, cancer_types=[]), []).findings
+    (merged,) = to_summary(DOC, PaperDraft(findings=same_role), []).findings
     assert [e.quote for e in merged.evidence] == [DOC.sentence(3), DOC.sentence(4), DOC.sentence(5)]
     opposite = [finding(), finding(effect="promotes_resistance")]
-    assert len(to_summary(DOC, PaperDraft(findings=opposite, cancer_types=[]), []).findings) == 2
+    assert len(to_summary(DOC, PaperDraft(findings=opposite), []).findings) == 2
 
 
 def test_closed_vocabulary_fields_are_read_off_the_evidence() -> None:
@@ -152,7 +152,6 @@ def test_closed_vocabulary_fields_are_read_off_the_evidence() -> None:
         findings=[
             finding(factor="MIR99", alteration="overexpression", evidence=[5], mechanism="targets GENEX")
         ],
-        cancer_types=[],
     )
     (stored,) = to_summary(DOC, draft, []).findings
     assert stored.evidence_level == ["in_vitro", "in_vivo"]  # "cells", "xenografts"
@@ -164,10 +163,10 @@ def test_drafts_are_bounded() -> None:
     with pytest.raises(ValidationError):
         finding(evidence=[1, 2, 3])
     with pytest.raises(ValidationError):
-        PaperDraft(findings=[finding()] * 4, cancer_types=[])
+        PaperDraft(findings=[finding()] * 4)
     schema = PaperDraft.model_json_schema()
     assert schema["properties"]["findings"]["maxItems"] == 3
-    assert set(schema["required"]) == {"findings", "cancer_types"}  # no summary asked
+    assert set(schema["required"]) == set(schema["properties"]) == {"findings"}  # the answer ends there
 
 
 @pytest.mark.parametrize(
@@ -238,7 +237,6 @@ def test_cancer_abbreviations_are_spelled_out_as_the_text_defines_them() -> None
     )
     draft = PaperDraft(
         findings=[finding(therapy="sorafenib", cancer_type="HCC", evidence=[2])],
-        cancer_types=["HCC", "hepatocellular carcinoma"],
     )
     paper = to_summary(doc, draft, [])
     assert paper.findings[0].cancer_type == "hepatocellular carcinoma"
@@ -308,7 +306,6 @@ def test_instructor_scans_our_models_once_and_still_refuses_async_validators(
 def test_the_stored_summary_says_what_the_grounded_findings_say() -> None:
     draft = PaperDraft(
         findings=[finding(), finding(factor="MIR99", alteration="overexpression", evidence=[4])],
-        cancer_types=["ovarian cancer"],
     )
     paper = to_summary(DOC, draft, [])
     assert paper.summary == (
