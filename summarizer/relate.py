@@ -1,0 +1,203 @@
+"""From candidates to draft findings: one per factor, therapy and cancer the text states.
+
+For each candidate factor, every sentence that names it is read (``direction.read``) against the
+therapies that sentence names; a sentence that speaks of resistance or sensitivity without naming
+a drug ("counteracted the resistance to both drugs", "radioresistance") is about the document's
+main therapies. The drug used to change the factor ("blocking EGFR with cetuximab") is a tool, not
+the therapy whose response changes. A sentence naming a cancer other than the document's main one
+gives a finding of its own in that cancer. The readings of all sentences of one (factor, therapy,
+cancer) are weighed into one role; where none reads determinately, the finding is left for the
+model to decide (``role`` None).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import direction, lexicon
+from .candidates import Candidate, group_key
+from .direction import Reading
+from .mentions import Mention, Mentions, cancers_overlap
+from .sources import Document, normalize_spaces
+
+# A sentence about the response without naming the therapy.
+_GENERIC_RESPONSE = re.compile(
+    r"resist|sensitiv|respon|refractor|IC50|relapse|tolera|efficacy|cytotoxic|escape|"
+    r"\bthe\s+drugs?\b|\bboth\s+drugs\b|\bthese\s+(?:drugs|agents)\b",
+    re.IGNORECASE,
+)
+_RADIO_WORD = re.compile(r"radio-?(?:resist|sensitiv|respon)|irradiat", re.IGNORECASE)
+_CHEMO_WORD = re.compile(r"chemo-?(?:resist|sensitiv|respon|therap)", re.IGNORECASE)
+
+
+@dataclass
+class DraftFinding:
+    """One (factor, therapy, cancer) the text relates, with the readings that decide its role."""
+
+    candidate: Candidate
+    therapy: str
+    cancer: str
+    sentences: list[int] = field(default_factory=list)
+    readings: list[tuple[int, Reading]] = field(default_factory=list)
+    role: str | None = None
+    decided_by: str = "text"  # "text": cue words; "model": the direction question
+
+    @property
+    def best_reading(self) -> Reading | None:
+        """The reading with the most weight that agrees with the role."""
+        agreeing = [r for _, r in self.readings if r.role == self.role]
+        return max(agreeing, key=lambda r: r.weight) if agreeing else None
+
+
+def main_therapies(doc: Document, mentions: Mentions) -> list[str]:
+    """The therapies the text is about: named most in sentences about the response."""
+    counts: Counter[str] = Counter()
+    for m in mentions.therapies:
+        text = doc.sentence(m.sentence)
+        counts[m.name] += 2 if m.sentence == 1 else 1
+        if _GENERIC_RESPONSE.search(text):
+            counts[m.name] += 1
+    if not counts:
+        return []
+    top = counts.most_common(1)[0][1]
+    return [name for name, n in counts.most_common() if n * 2 >= top]
+
+
+def relate(doc: Document, mentions: Mentions, candidates: list[Candidate]) -> list[DraftFinding]:
+    """Draft findings for every candidate with at least one sentence about a therapy's response."""
+    main = main_therapies(doc, mentions)
+    main_cancer = mentions.main_cancer() or ""
+    all_names = tuple(n for c in candidates for n in c.names)
+    drafts: list[DraftFinding] = []
+    for cand in candidates:
+        others = tuple(n for n in all_names if n not in cand.names)
+        by_key: dict[tuple[str, str], DraftFinding] = {}
+        for number in _sentences_naming(doc, cand):
+            text = doc.sentence(number)
+            therapies = _therapies_for(text, number, cand, mentions, main)
+            if not therapies:
+                continue
+            reading = _read(text, cand, others)
+            for cancer in _cancers_for(number, mentions, main_cancer):
+                for therapy in therapies:
+                    if reading is not None and _drug_action(cand, therapy, reading):
+                        continue
+                    draft = by_key.get((therapy, cancer))
+                    if draft is None:
+                        draft = by_key[(therapy, cancer)] = DraftFinding(cand, therapy, cancer)
+                    draft.sentences.append(number)
+                    if reading is not None:
+                        draft.readings.append((number, reading))
+        for draft in by_key.values():
+            draft.role = _vote(draft.readings)
+            drafts.append(draft)
+    return drafts
+
+
+def _sentences_naming(doc: Document, cand: Candidate) -> list[int]:
+    numbers = set(cand.sentences)
+    for name in cand.names:
+        if len(name) > 3 and " " in name:  # long forms: not in the symbol mentions
+            pattern = direction.mention_pattern(name)
+            numbers |= {s.number for s in doc.sentences if pattern.search(normalize_spaces(doc.sentence(s.number)))}
+    return sorted(numbers)
+
+
+def _read(text: str, cand: Candidate, others: tuple[str, ...]) -> Reading | None:
+    readings = []
+    for name in cand.names:
+        if direction.mention_pattern(name).search(normalize_spaces(text)):
+            reading = direction.read(text, name, others)
+            if reading is not None:
+                readings.append(reading)
+    roles = {r.role for r in readings}
+    return max(readings, key=lambda r: r.weight) if len(roles) == 1 else None
+
+
+def _therapies_for(text: str, number: int, cand: Candidate, mentions: Mentions, main: list[str]) -> list[str]:
+    """The therapies a sentence relates to the factor: those it names, less the tools used to
+    change the factor; or the main ones where it speaks of the response in general."""
+    named: list[Mention] = [m for m in mentions.in_sentence("therapy", number)]
+    clean = normalize_spaces(text)
+    tools = {m.name for m in named if _is_tool(clean, m, cand)}
+    names = list(dict.fromkeys(m.name for m in named if m.name not in tools))
+    if names:
+        return names
+    if tools:
+        return []
+    if _RADIO_WORD.search(clean):
+        return [lexicon.RADIOTHERAPY] if lexicon.RADIOTHERAPY in main or not main else [lexicon.RADIOTHERAPY]
+    if _GENERIC_RESPONSE.search(clean) or _CHEMO_WORD.search(clean):
+        chemo = [t for t in main if t != lexicon.RADIOTHERAPY] if _CHEMO_WORD.search(clean) else main
+        return chemo
+    return []
+
+
+_TOOL_BEFORE = re.compile(
+    r"(?:block\w*|inhibit\w*|target\w*|neutrali[sz]\w*|antagoni[sz]\w*|suppress\w*|silenc\w*|"
+    r"knock\w*\s+down|deplet\w*|treat\w*|activat\w*|stimulat\w*|induc\w*)\s+(?:[\w-]+\s+){0,3}?$",
+    re.IGNORECASE,
+)
+
+
+def _is_tool(text: str, therapy: Mention, cand: Candidate) -> bool:
+    """Whether the sentence uses this drug to change the factor ("blocking EGFR with cetuximab",
+    "ATRA restored CD38 expression") rather than reporting the response to it, or the therapy is
+    named after the factor ("anti-PD-L1" for PD-L1)."""
+    written = re.escape(normalize_spaces(therapy.written))
+    for name in cand.names:
+        factor = direction.mention_pattern(name).pattern
+        if direction.mention_pattern(name).search(normalize_spaces(therapy.written)):
+            return True
+        if re.search(
+            rf"{_TOOL_BEFORE.pattern[:-1]}{factor}\s+(?:[\w-]+\s+){{0,2}}?(?:with|using|by)\s+"
+            rf"(?:[\w-]+\s+){{0,2}}?{written}",
+            text,
+            re.IGNORECASE,
+        ):
+            return True
+        if re.search(
+            rf"{written}\)?(?:\s*\([^)]*\))?\s+{_CHANGE_VERB}\s+(?:[\w,-]+\s+){{0,8}}?{factor}", text, re.IGNORECASE
+        ):
+            return True
+    return False
+
+
+_CHANGE_VERB = (
+    r"(?:restor|reduc|increas|decreas|induc|suppress|lower|rais|up-?regulat|down-?regulat|inhibit|block|"
+    r"activat|deplet|degrad|stabili[sz]|elevat)\w*"
+)
+
+
+_PHARMACOLOGICAL = re.compile(r"block|inhibit|antagon|neutrali|targeting", re.IGNORECASE)
+
+
+def _drug_action(cand: Candidate, therapy: str, reading: Reading) -> bool:
+    """Whether the reading is the therapy acting on its own target ("EGFR blockade" with
+    cetuximab): how the drug works, not what changes the response to it."""
+    targets = lexicon.DRUG_TARGETS.get(therapy.lower(), ())
+    keys = {group_key(n) for n in cand.names}
+    return bool(keys & set(targets)) and reading.change == "decreased" and bool(_PHARMACOLOGICAL.search(reading.cue))
+
+
+def _cancers_for(number: int, mentions: Mentions, main: str) -> list[str]:
+    """The cancer a sentence places its finding in: one it names that is not the main one, else main."""
+    named = [m.name for m in mentions.in_sentence("cancer", number)]
+    other = [n for n in named if main and not cancers_overlap(n, main)]
+    if other and not any(cancers_overlap(n, main) for n in named):
+        return list(dict.fromkeys(other))[:2]
+    return [main]
+
+
+def _vote(readings: list[tuple[int, Reading]]) -> str | None:
+    votes: Counter[str] = Counter()
+    for _, reading in readings:
+        votes[reading.role] += reading.weight
+    if not votes:
+        return None
+    ranked = votes.most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
