@@ -613,12 +613,12 @@ def _words(text: str) -> set[str]:
 
 
 def _text_grams(text: str) -> set[str]:
-    """Keys of every run of one to six words in the text (for 'another name is in the text')."""
+    """Keys of every run of one to ten words in the text (for 'another name is in the text')."""
     words = [fold(w) for w in _WORD.findall(text)]
     keys: set[str] = set()
     for i in range(len(words)):
         joined = ""
-        for word in words[i : i + 6]:
+        for word in words[i : i + 10]:
             joined += name_key(word)
             keys.add(joined)
     return keys
