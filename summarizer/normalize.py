@@ -612,7 +612,8 @@ def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[^0-9a-z]+", fold(text)) if w}
 
 
-def _text_grams(text: str) -> set[str]:
+@functools.lru_cache(maxsize=8)  # the findings of one paper share its text
+def _text_grams(text: str) -> frozenset[str]:
     """Keys of every run of one to ten words in the text (for 'another name is in the text')."""
     words = [fold(w) for w in _WORD.findall(text)]
     keys: set[str] = set()
@@ -621,7 +622,7 @@ def _text_grams(text: str) -> set[str]:
         for word in words[i : i + 10]:
             joined += name_key(word)
             keys.add(joined)
-    return keys
+    return frozenset(keys)
 
 
 def _mirna_forms(mature: str) -> set[str]:

@@ -479,7 +479,13 @@ def _drugs(src: WheelSource, t: _Tables) -> None:
     for db_id, forms in db_names.items():
         eid = f"DrugBank:{db_id}"
         xrefs = tuple(sorted(db_xrefs.get(db_id, ())))
-        t.entity(Entity(eid, "drug", forms[0], "", "drug", xrefs))
+        shown = forms[0]
+        # DrugBank's vocabulary still calls some new drugs by their code (MRTX849): the drug
+        # dictionary's name (adagrasib) reads better there.
+        words = [form for form, tier in extra_names.get(db_id, ()) if tier == _DRUG_NAME_TIER]
+        if any(ch.isdigit() for ch in shown) and words and not any(ch.isdigit() for ch in words[0]):
+            shown = words[0]
+        t.entity(Entity(eid, "drug", shown, "", "drug", xrefs))
         for form in forms:
             t.name("drug", form, eid, _DRUG_NAME_TIER)
         for form, tier in extra_names.get(db_id, ()):
