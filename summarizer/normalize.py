@@ -304,7 +304,8 @@ class Normalizer:
             match = self._gene_exact(name, variant, factor_type)
             if match is not None:
                 return match
-        parts = [p for p in re.split(r"\s*/\s*|\s*-\s*(?=[A-Za-z])", name) if p]
+        stripped = _gene_variants(name, factor_type)[1]  # 'JAK2-STAT3 pathway' -> 'JAK2-STAT3'
+        parts = [p for p in re.split(r"\s*/\s*|\s*[-–]\s*(?=[A-Za-z])", stripped) if p]
         if len(parts) > 1:
             sets = []
             for part in parts:

@@ -147,6 +147,11 @@ def test_family_names_map_to_famplex(norm: Normalizer) -> None:
     assert norm.normalize("PI3K", "gene").status == "ambiguous"
 
 
+def test_fusions_and_pairs_list_every_partner(norm: Normalizer) -> None:
+    m = norm.normalize("BCR-ABL fusion", "gene", "gene")
+    assert m.status == "ambiguous" and {"BCR", "ABL1"} <= {name for _, name in m.candidates}
+
+
 def test_lncrna_and_circrna(norm: Normalizer) -> None:
     assert mapped(norm, "LINC00460", "gene", factor_type="lncRNA")[1] == "LINC00460"
     assert mapped(norm, "lncRNA H19", "gene", factor_type="lncRNA")[1] == "H19"
