@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from summarizer import normdata  # noqa: E402
 from summarizer.normalize import Match, Normalizer  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
-DEFAULT_GOLD = [SHARED / "gold", SHARED / "dev" / "gold"]
+# The seeds' gold answers and the dev set, both in the repository.
+DEFAULT_GOLD = [ROOT / "tests" / "gold", ROOT / "benchmarks" / "dev" / "gold"]
 
 
 def gold_findings(folders: list[Path], texts_root: Path | None) -> list[tuple[str, dict, str]]:
@@ -45,7 +45,7 @@ def gold_findings(folders: list[Path], texts_root: Path | None) -> list[tuple[st
             data = json.loads(path.read_text(encoding="utf-8"))
             doc = data.get("doc_file") or ""
             text = ""
-            for base in filter(None, (texts_root, folder.parent, ROOT, SHARED)):
+            for base in filter(None, (texts_root, folder.parent, ROOT)):
                 candidate = Path(base) / doc
                 if doc and candidate.is_file():
                     text = candidate.read_text(encoding="utf-8", errors="replace")
