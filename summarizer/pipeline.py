@@ -20,6 +20,7 @@ from typing import Literal
 from .backends import Backend
 from .errors import SourceError
 from .extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely
+from .normalize import default_normalizer
 from .prompts import PromptSet
 from .retry import RetryPolicy
 from .schema import SCHEMA_VERSION, PaperSummary
@@ -127,6 +128,8 @@ class Pipeline:
         self.on_report = on_report or (lambda report, index: None)
         self._extractor: Extractor | None = None
         self._extractor_lock = threading.Lock()
+        # The normalisation index, where one was built (None: findings are stored without ids).
+        self.normalizer = default_normalizer()
         self.info = RunInfo(
             backend=backend.name,
             model=backend.model,
@@ -358,6 +361,10 @@ class Pipeline:
             )
             self._emit(summary, base)
             return
+        paper = outcome.paper
+        if paper is not None and self.normalizer is not None:
+            # Registry ids beside the names as written: a dictionary look-up, no model call.
+            paper = self.normalizer.paper(paper, doc.text)
         self.store.save_result(
             key=self.key_for(doc),
             run_id=run_id,
@@ -366,18 +373,18 @@ class Pipeline:
             sha256=doc.sha256,
             path=doc.path,
             source_text=doc.text,
-            paper=outcome.paper,
+            paper=paper,
             error=outcome.error,
             calls=[dict(vars(c)) for c in outcome.calls],  # shallow: asdict deep-copied every message
             seconds=outcome.seconds,
             reasks=outcome.reasks,
         )
-        if outcome.paper is None:
+        if paper is None:
             base.status, base.message = "rejected", outcome.error
         else:
-            base.paper = outcome.paper
-            base.findings = len(outcome.paper.findings)
-            base.rejected_findings = len(outcome.paper.rejected_findings)
+            base.paper = paper
+            base.findings = len(paper.findings)
+            base.rejected_findings = len(paper.rejected_findings)
             if doc.truncated:
                 base.message = "text was longer than the prompt limit; later sentences were cut"
         self._emit(summary, base)

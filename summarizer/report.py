@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from .atlas import Atlas, AtlasRow, Edge, Node, build_atlas
-from .schema import Finding, PaperSummary, role_of
+from .normterms import registry_url
+from .schema import EntityRef, Finding, PaperSummary, role_of
 from .store import Store, StoredPaper
 
 # Light highlight colours, one per finding of a paper (a paper has at most 6 findings).
@@ -191,6 +192,25 @@ def _factor_name(name: str) -> str:
     return f"<b{css}>{_e(name)}</b>"
 
 
+def _id_link(curie: str) -> str:
+    url = registry_url(curie)
+    if url is None:
+        return f"<code>{_e(curie)}</code>"
+    return f'<a class="ref" href="{_e(url)}" rel="noopener noreferrer">{_e(curie)}</a>'
+
+
+def _ref_html(ref: EntityRef | None) -> str:
+    """A mapped name's registry id as a plain link (nothing is loaded), or its candidates."""
+    if ref is None or ref.status == "unmapped":
+        return ""
+    if ref.status == "mapped" and ref.id:
+        return f'<div class="small">{_id_link(ref.id)} {_e(ref.name or "")}</div>'
+    shown = ", ".join(
+        f"{_id_link(c.split(' ', 1)[0])} {_e(c.split(' ', 1)[1] if ' ' in c else '')}" for c in ref.candidates
+    )
+    return f'<div class="small">ambiguous: {shown}</div>'
+
+
 def _role_badge(role: str) -> str:
     return f'<span class="role role-{_e(role)}">{_e(ROLE_TEXT.get(role, role))}</span>'
 
@@ -231,10 +251,12 @@ def _finding_row(slug: str, index: int, f: Finding, spans: Sequence[Span]) -> st
     return (
         f'<tr class="finding" id="f-{slug}-{index}" data-f="{index}" tabindex="0">'
         f'<td><span class="sw h{index % len(HIGHLIGHTS)}"></span>{index + 1}</td>'
-        f'<td>{_factor_name(f.factor)}<div class="small">{_e(f.factor_type)}</div></td>'
+        f'<td>{_factor_name(f.factor)}<div class="small">{_e(f.factor_type)}</div>'
+        f"{_ref_html(f.factor_ref)}</td>"
         f"<td>{_e(f.alteration)}</td>"
-        f'<td>{_e(f.therapy)}<div class="small">{_e(f.therapy_class.replace("_", " "))}</div></td>'
-        f"<td>{_e(f.cancer_type) or '—'}</td>"
+        f'<td>{_e(f.therapy)}<div class="small">{_e(f.therapy_class.replace("_", " "))}</div>'
+        f"{_ref_html(f.therapy_ref)}</td>"
+        f"<td>{_e(f.cancer_type) or '—'}{_ref_html(f.cancer_ref)}</td>"
         f'<td>{_e(f.effect.replace("_", " "))}<div class="small">factor {_role_badge(role)}</div></td>'
         f"<td>{mechanism}</td>"
         f"<td>{_e('; '.join(f.models)) or '—'}</td>"

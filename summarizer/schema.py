@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: findings carry factor_ref / therapy_ref / cancer_ref
 
 FactorType = Literal[
     "gene",
@@ -143,6 +143,24 @@ class Evidence(BaseModel):
         return self
 
 
+# --- normalisation (normalize.py): registry ids stored beside the names as written -------------
+
+
+class EntityRef(BaseModel):
+    """A name mapped to a registry id: HGNC, miRBase, DrugBank/ChEBI, MeSH, Disease Ontology.
+
+    ``mapped``: ``id`` and ``name`` (the normalised name) are set; ``ambiguous``: the name is
+    listed for several entities and nothing in the text settled which, ``candidates`` holds them
+    as "ID NAME"; ``unmapped``: no entity of that name.
+    """
+
+    status: Literal["mapped", "ambiguous", "unmapped"]
+    id: str | None = Field(default=None, max_length=80)
+    name: str | None = Field(default=None, max_length=200)
+    xrefs: list[str] = Field(default_factory=list, max_length=12)
+    candidates: list[str] = Field(default_factory=list, max_length=8)
+
+
 class Finding(BaseModel):
     """A stored, grounded resistance finding."""
 
@@ -159,6 +177,10 @@ class Finding(BaseModel):
     models: list[str] = Field(default_factory=list, max_length=3)
     evidence_level: list[EvidenceLevel] = Field(default_factory=list, max_length=3)
     evidence: list[Evidence] = Field(min_length=1, max_length=3)
+    # --- normalisation (normalize.py); None where no index was available ---
+    factor_ref: EntityRef | None = None
+    therapy_ref: EntityRef | None = None
+    cancer_ref: EntityRef | None = None
 
 
 class RejectedFinding(BaseModel):

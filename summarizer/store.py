@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .schema import PaperSummary, role_of
+from .schema import EntityRef, PaperSummary, role_of
 
 MIGRATIONS: list[str] = [
     # 1: initial layout
@@ -99,6 +99,17 @@ MIGRATIONS: list[str] = [
     # 2: which turn a call was (extraction or the direction re-check), so re-asks count right
     """
     ALTER TABLE calls ADD COLUMN purpose TEXT NOT NULL DEFAULT 'extract';
+    """,
+    # 3: registry ids and normalised names of factor, therapy and cancer (normalize.py); NULL for
+    # findings stored before, or without a normalisation index
+    """
+    ALTER TABLE findings ADD COLUMN factor_id TEXT;
+    ALTER TABLE findings ADD COLUMN factor_norm TEXT;
+    ALTER TABLE findings ADD COLUMN therapy_id TEXT;
+    ALTER TABLE findings ADD COLUMN therapy_norm TEXT;
+    ALTER TABLE findings ADD COLUMN cancer_id TEXT;
+    ALTER TABLE findings ADD COLUMN cancer_norm TEXT;
+    CREATE INDEX findings_factor_id ON findings(factor_id);
     """,
 ]
 
@@ -313,7 +324,8 @@ class Store:
                     conn.execute(
                         "INSERT INTO findings (paper_id, position, factor, factor_type, alteration,"
                         " therapy, therapy_class, cancer_type, effect, role, mechanism,"
-                        " finding_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        " finding_json, factor_id, factor_norm, therapy_id, therapy_norm, cancer_id,"
+                        " cancer_norm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             paper_id,
                             position,
@@ -327,6 +339,9 @@ class Store:
                             role_of(f.alteration, f.effect),
                             f.mechanism,
                             f.model_dump_json(),
+                            *_ref_columns(f.factor_ref),
+                            *_ref_columns(f.therapy_ref),
+                            *_ref_columns(f.cancer_ref),
                         ),
                     )
                 for r in paper.rejected_findings:
@@ -400,6 +415,13 @@ class Store:
         if table not in {"runs", "papers", "findings", "rejections", "calls"}:
             raise ValueError(f"unknown table {table}")
         return int(self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+def _ref_columns(ref: EntityRef | None) -> tuple[str | None, str | None]:
+    """(id, normalised name) of a mapped name, else (None, None)."""
+    if ref is None or ref.status != "mapped":
+        return None, None
+    return ref.id, ref.name
 
 
 def _stored(row: sqlite3.Row) -> StoredPaper:

@@ -5,6 +5,7 @@ See tests/seedrun.py for how cassettes are replayed and re-recorded.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,9 @@ from typing import Any
 import pytest
 import vcr as vcrpy
 from seedrun import SEED_CASSETTE, VCR_CONFIG, model_backend, run_seeds
+
+# No test sees a normalisation index the developer built; tests/test_normalize.py builds its own.
+os.environ["SUMMARIZER_NORMALIZE_DIR"] = str(Path(__file__).parent / "fixtures" / "normalize" / "no-index")
 
 
 @pytest.fixture(scope="session")
