@@ -166,6 +166,8 @@ def build_candidates(
 
 def _find_spellings(name: str, doc: Document, mentions: Mentions) -> list[tuple[str, int]]:
     """Where the text writes a proposed name: (spelling as written, sentence number)."""
+    if re.match(r"(?:hsa-)?(?:miR|mir|MIR|microRNA|miRNA)-?\d", name):
+        name = mirna_name(name)  # "microRNA-21" is written miR-21 in the mentions
     keys = {name_key(name), group_key(name)}
     for abbr, long_form in mentions.abbreviations.items():  # "glucocorticoid receptor" -> GR
         if name_key(long_form) in keys or name_key(abbr) in keys:
@@ -184,11 +186,6 @@ def _find_spellings(name: str, doc: Document, mentions: Mentions) -> list[tuple[
         for s in doc.sentences:
             if pattern.search(normalize_spaces(doc.sentence(s.number))):
                 found.append((words, s.number))
-    if not found and re.match(r"(?:hsa-)?(?:miR|microRNA)", name, re.IGNORECASE):
-        target = mirna_name(name)
-        for m in mentions.factors:
-            if group_key(m.name) == group_key(target):
-                found.append((m.name, m.sentence))
     return found
 
 

@@ -71,7 +71,7 @@ _DECREASE_AFTER = re.compile(
     r"targeting|deleted|inactivated)\b|\s*(?:gene\s+|protein\s+|expression\s+|mRNA\s+)?"
     r"(?:knock-?down|knock-?out|silencing|depletion|deletion|loss|deficien\w*|inhibition|"
     r"down-?regulation|inhibitors?|antagomirs?|blockade|neutrali[sz]ation)\b|"
-    r"\s+(?:expression\s+|levels?\s+|protein\s+)?(?:was|were|is|are|being|became|remained)\s+"
+    r"(?:,\s[^,;]{1,60},)?\s+(?:expression\s+|levels?\s+|protein\s+)?(?:was|were|is|are|being|became|remained)\s+"
     r"(?:\w+ly\s+)?(?:down-?regulated|reduced|decreased|lost|silenced|deleted|suppressed|inhibited|"
     r"knocked\s+down|depleted|lower|low|absent|undetectable|inactivated)\b|"
     r"\s+(?:can|could)\s+no\s+longer\s+be\s+detected)",
@@ -81,7 +81,7 @@ _INCREASE_AFTER = re.compile(
     r"^(?:-(?:overexpressing|high|positive|amplified|active|expressing)\b|\s*(?:gene\s+|protein\s+|"
     r"mRNA\s+)?(?:over-?expression|up-?regulation|amplification|activation|restoration|"
     r"re-?expression|mimics?|agomirs?|overproduction|induction|signall?ing\s+activity|re-?activation)\b|"
-    r"\s+(?:expression\s+|levels?\s+|protein\s+|activity\s+)?(?:was|were|is|are|being|became|remained)\s+"
+    r"(?:,\s[^,;]{1,60},)?\s+(?:expression\s+|levels?\s+|protein\s+|activity\s+)?(?:was|were|is|are|being|became|remained)\s+"
     r"(?:\w+ly\s+)?(?:up-?regulated|over-?expressed|elevated|increased|amplified|activated|restored|"
     r"highly\s+expressed|higher|high|induced|enriched|stabili[sz]ed)\b|,?\s+highly\s+expressed\b|"
     r"\s+(?:rose|increased|accumulated))",
@@ -112,6 +112,7 @@ _RES_NOUN = (
 )
 _SEN_NOUN = (
     r"(?:chemo-?|radio-?|drug\s+)?sensitivity|chemosensitivity|radiosensitivity|responsiveness|"
+    r"(?:chemo-?|radio-?|re-?)?sensiti[sz]ation|"
     r"response|responses|efficacy|effects?\s+of|anti-?tumou?r\s+(?:activity|effects?)|cytotoxicity|"
     r"(?:[\w-]+[- ]induced\s+)?apoptosis|(?:[\w-]+[- ](?:induced|mediated)\s+)?(?:cell\s+)?(?:death|"
     r"killing|lysis)|benefit|inhibitory\s+effects?|CDC|ADCC|complement-dependent\s+cytotoxicity|"
@@ -202,7 +203,9 @@ _NOT_NEGATION = re.compile(r"\bno\s+longer\b|\bnot\s+only\b", re.IGNORECASE)
 # "A sensitized cells, whereas B restoration abolished the effect": each clause has its own subject.
 _CLAUSE_BREAK = re.compile(r";\s+|:\s+|,?\s+\b(?:whereas|while|but|although|however)\b,?\s+", re.IGNORECASE)
 # ", and they ..." starts a clause with its own subject; ", and enhanced ..." continues the last one.
-_AND_BREAK = re.compile(r",\s+and\s+(?=(?:the|this|these|those|they|it|its|we|our|a|an|in|that|[A-Z])\b)")
+_AND_BREAK = re.compile(
+    r",\s+and\s+(?=(?:the|this|these|those|they|it|its|we|our|a|an|in|that)\b|[A-Z]|mi[Rr]-|circ|lnc|let-)"
+)
 
 # Phrases that tie an outcome noun to the factor: "X-induced resistance", "resistance conferred by X".
 _AGENT_SUFFIX = re.compile(
@@ -357,7 +360,8 @@ def _outcome_phrases(text: str) -> list[tuple[int, int, Outcome]]:
         found.append((m.start(), m.end(), "sensitive"))
     for m in _RESISTANT_WORDS.finditer(masked):
         found.append((m.start(), m.end(), "resistant"))
-    return sorted(found)
+    # A phrase inside a longer one is part of it: "abolished the sensitization" is one phrase.
+    return sorted(p for p in found if not any(o != p and o[0] <= p[0] and p[1] <= o[1] for o in found))
 
 
 def outcome_of(sentence: str) -> str | None:

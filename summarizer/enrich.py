@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .schema import EvidenceLevel, MechanismCategory, TherapyClass
+from .schema import Alteration, EvidenceLevel, MechanismCategory, TherapyClass
 
 # Ordered: the first categories matched are the most specific ones; at most three are kept.
 _MECHANISM_CUES: list[tuple[MechanismCategory, str]] = [
@@ -119,3 +119,30 @@ def therapy_class(therapy: str, given: TherapyClass) -> TherapyClass:
         if pattern.search(therapy):
             return name
     return given
+
+
+def alteration_of(change: str, cue: str) -> Alteration:
+    """The alteration a change and its cue words name ("knockdown", "amplification", ...)."""
+    cue = cue.lower()
+    if change == "mutated":
+        return "mutation"
+    if change == "decreased":
+        if re.search(r"delet|-/-|null|knock-?out", cue):
+            return "deletion"
+        if re.search(r"loss|lost|lack|absen|inactivat|no longer|negative|deficien", cue):
+            return "loss"
+        if "methyl" in cue:
+            return "methylation"
+        if re.search(r"knock|silenc|si-?rna|sh-?rna|deplet|inhibit|antagomir|block|neutrali|spong|sequest", cue):
+            return "knockdown"
+        if re.search(r"\blow|reduc|decreas|down", cue):
+            return "downregulation"
+        return "knockdown"
+    if change == "increased":
+        if "amplif" in cue:
+            return "amplification"
+        if re.search(r"overexpress|ectopic|enforced|forced|mimic|agomir|transfect|restor|re-?express|deliver|exogenous", cue):
+            return "overexpression"
+        return "upregulation"
+    # Named as the cause without a stated change ("X drives resistance"): more of it acts.
+    return "upregulation"

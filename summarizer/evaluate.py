@@ -46,6 +46,7 @@ POLARITIES: tuple[str, ...] = ("gain", "loss", "neutral")
 # Longer names use plain containment, as the rule says ("oesophageal ..." contains "esophageal ...").
 SHORT_NAME = 4
 OVERLAP_FIELDS: tuple[str, ...] = ("mechanism_categories", "evidence_level", "pathways_or_partners")
+DIRECTION_OUTCOMES: tuple[str, ...] = ("right", "flipped", "unknown", "missing")
 
 
 class EvalError(SummarizerError):
@@ -532,6 +533,10 @@ class DocResult:
     grounded: int = 0
     text_available: bool = False
     text_note: str = ""
+    # Gold finding index -> "right" / "flipped" / "unknown" / "missing": how its direction came out.
+    directions: dict[int, str] = field(default_factory=dict)
+    optional: set[int] = field(default_factory=set)
+    rejections: list[str] = field(default_factory=list)  # "reason" lines of the paper's rejections
 
     def count(self, kind: str) -> int:
         """Number of items of one kind (tp, fp, fn, neutral, not_assessed)."""
@@ -554,6 +559,8 @@ class DocResult:
             "neutral": self.count("neutral"),
             "not_assessed": self.count("not_assessed"),
             "direction_errors": self.direction_errors,
+            "directions": {str(k): v for k, v in sorted(self.directions.items())},
+            "rejections": self.rejections,
             "grounding": {
                 "quotes": self.quotes if self.text_available else None,
                 "grounded": self.grounded if self.text_available else None,
@@ -592,6 +599,16 @@ class EvalResult:
         for doc in self.docs:
             total.add(doc.stats)
         return total
+
+    def direction_table(self) -> dict[str, dict[str, int]]:
+        """Gold findings by how their direction came out: right, flipped (a name-matched
+        prediction with the wrong role), unknown (predicted or rejected without a direction) or
+        missing (not predicted), for required and optional gold apart."""
+        table = {kind: dict.fromkeys(DIRECTION_OUTCOMES, 0) for kind in ("required", "optional")}
+        for doc in self.docs:
+            for index, outcome in doc.directions.items():
+                table["optional" if index in doc.optional else "required"][outcome] += 1
+        return table
 
     def micro(self) -> dict[str, Any]:
         """Micro precision, recall and F1 (None where undefined: nothing predicted / nothing expected)."""
@@ -641,6 +658,8 @@ class EvalResult:
                 "not_assessed": self.total("not_assessed"),
                 "direction_errors": sum(d.direction_errors for d in self.docs),
             },
+            "direction_table": self.direction_table(),
+            "rejections": sum(len(d.rejections) for d in self.docs),
             "secondary": {
                 "name_matched_pairs": stats.pairs,
                 "role_correct": {
@@ -742,6 +761,10 @@ def score_document(gold: GoldDoc, prediction: Prediction | None) -> DocResult:
         expects_none=not gold.findings,
     )
     if prediction is None:
+        for j, g in enumerate(gold.findings):
+            result.directions[j] = "missing"
+            if g.optional:
+                result.optional.add(j)
         for g in gold.required:
             result.items.append(
                 Item("fn", f"{g.label} ({g.role}; no prediction for this text)", gold=_gold_info(g))
@@ -817,6 +840,22 @@ def score_document(gold: GoldDoc, prediction: Prediction | None) -> DocResult:
         if f.effect not in RESISTANCE_EFFECTS:
             result.items.append(Item("not_assessed", f"{_pred_label(f)} ({f.effect})", _pred_info(f, None)))
 
+    undirected = [f for f in findings if f.effect not in RESISTANCE_EFFECTS]
+    result.rejections = [r.reason for r in prediction.paper.rejected_findings]
+    for j, g in enumerate(gold.findings):
+        if g.optional:
+            result.optional.add(j)
+        if j in paired_gold:
+            result.directions[j] = "right" if checks[paired_gold[j]][j].full else "flipped"
+        elif any(_names_match(f.factor, f.therapy, f.cancer_type, g) for f in undirected) or any(
+            _names_match(str(r.finding.get("factor", "")), str(r.finding.get("therapy", "")),
+                         str(r.finding.get("cancer_type", "")), g)
+            for r in prediction.paper.rejected_findings
+        ):
+            result.directions[j] = "unknown"
+        else:
+            result.directions[j] = "missing"
+
     result.text_note = prediction.text_note
     if prediction.text is not None:
         result.text_available = True
@@ -828,6 +867,15 @@ def score_document(gold: GoldDoc, prediction: Prediction | None) -> DocResult:
                 # last part of the gold README's normalisation.
                 result.grounded += find_quote(ev.quote.lower(), text) is not None
     return result
+
+
+def _names_match(factor: str, therapy: str, cancer: str, gold: GoldFinding) -> bool:
+    """Factor and therapy match (and the cancer, where one is given)."""
+    return (
+        normalize_name(factor) in gold.factor_keys
+        and normalize_name(therapy) in gold.therapy_keys
+        and (not cancer or cancer_matches(cancer, gold.cancer_names))
+    )
 
 
 def evaluate(gold: dict[str, GoldDoc], predictions: PredictionSet, gold_dir: str = "") -> EvalResult:
@@ -913,6 +961,16 @@ def format_report(result: EvalResult) -> str:
                 else ""
             )
         )
+    table = data["direction_table"]
+    lines += ["", "direction of gold findings    " + "  ".join(f"{o:>8}" for o in DIRECTION_OUTCOMES)]
+    for kind in ("required", "optional"):
+        lines.append(f"  {kind:<27} " + "  ".join(f"{table[kind][o]:>8}" for o in DIRECTION_OUTCOMES))
+    lines.append(
+        "  (right/flipped: a prediction names the finding's factor, therapy and cancer with the right/wrong "
+        "role; unknown: predicted or rejected without a direction; missing: not predicted)"
+    )
+    if data["rejections"]:
+        lines.append(f"rejected by validation: {data['rejections']} (reasons under each document)")
     width = max([len(d.doc_id) for d in result.docs] + [8])
     lines += ["", f"{'document':<{width}}  {'TP':>3} {'FP':>3} {'FN':>3} {'neutral':>7} {'n/a':>4}  note"]
     labels = {"tp": "TP", "fp": "FP", "fn": "FN", "neutral": "neutral", "not_assessed": "not assessed"}
@@ -930,4 +988,6 @@ def format_report(result: EvalResult) -> str:
             for item in doc.items:
                 if item.kind == kind:
                     lines.append(f"    {labels[kind]}: {item.text}")
+        for reason in doc.rejections:
+            lines.append(f"    rejected: {reason}")
     return "\n".join(lines)

@@ -140,6 +140,12 @@ class Mentions:
         found.sort(key=lambda m: m.start)
         return _name_immunotherapies(found)
 
+    def add_therapies(self, extra: list[Mention]) -> None:
+        """Add therapies found another way (the model's names the dictionaries did not know)."""
+        taken = [(m.start, m.end) for m in self.therapies]
+        new = [m for m in extra if not any(m.start < e and s < m.end for s, e in taken)]
+        self.__dict__["therapies"] = sorted([*self.therapies, *new], key=lambda m: m.start)
+
     @cached_property
     def drug_aliases(self) -> dict[str, str]:
         """Codes and names given in parentheses right after a drug: "telaglenastat (CB-839)"."""
@@ -246,7 +252,11 @@ class Mentions:
         return found
 
     def main_cancer(self) -> str | None:
-        """The cancer the text names most (the title counts double), ties to the first named."""
+        """The cancer the text names most (the title counts double), ties to the first named;
+        "cancer" where the text names no particular one."""
+        if not self.cancers:
+            generic = re.search(r"\b(cancer|carcinoma|tumou?r|malignanc)", self.doc.prose, re.IGNORECASE)
+            return "cancer" if generic else None
         counts: Counter[str] = Counter()
         first: dict[str, int] = {}
         for m in self.cancers:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from .backends import Backend
 from .errors import SourceError
-from .extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely
+from .extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely, rules_version
 from .normalize import default_normalizer
 from .prompts import PromptSet
 from .retry import RetryPolicy
@@ -135,7 +135,8 @@ class Pipeline:
             model=backend.model,
             model_sha256=backend.model_sha256,
             prompt_sha256=prompts.sha256,
-            schema_version=SCHEMA_VERSION,
+            # The stored schema and the rules that fill it: a rule change re-does old results.
+            schema_version=f"{SCHEMA_VERSION}/rules-{rules_version()[:12]}",
             temperature=self.options.extract.temperature,
             seed=self.options.extract.seed,
             max_reasks=self.options.extract.max_reasks,
@@ -143,7 +144,7 @@ class Pipeline:
 
     def key_for(self, doc: Document) -> str:
         """The result key of ``doc`` under this run's model, prompts and schema."""
-        return result_key(doc.sha256, self.info.model, self.info.prompt_sha256, SCHEMA_VERSION)
+        return result_key(doc.sha256, self.info.model, self.info.prompt_sha256, self.info.schema_version)
 
     def extractor(self) -> Extractor:
         """Built on first need, so a run with nothing to do never starts the model server.

@@ -1,7 +1,7 @@
 """Prompt files: the fixed instructions (system) and the per-document template (user).
 
 Prompts are files under ``prompts/`` so they can be read, diffed and changed without touching code.
-Their combined hash, with the JSON schema the model must answer in (what it is asked is both),
+Their combined hash, with the JSON schemas requests send (what the model is asked is both),
 is part of every result's provenance and of its cache key.
 """
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .schema import PaperDraft
 
 PROMPTS_ENV = "SUMMARIZER_PROMPTS_DIR"
 _FILES = ("system.md", "user.md", "verify.md")
@@ -61,7 +60,9 @@ def load_prompts(directory: Path | None = None) -> PromptSet:
                 f"prompt file {path} is missing ({exc.strerror}); set {PROMPTS_ENV} to a folder "
                 f"holding {', '.join(_FILES)}"
             ) from exc
-    asked = [*texts, json.dumps(PaperDraft.model_json_schema(), sort_keys=True)]
+    from .ask import asked_schemas  # the schemas requests send, with their descriptions
+
+    asked = [*texts, *(json.dumps(schema, sort_keys=True) for schema in asked_schemas())]
     digest = hashlib.sha256("\x00".join(asked).encode("utf-8")).hexdigest()
     return PromptSet(
         system=texts[0].strip(),

@@ -43,12 +43,18 @@ class DraftFinding:
     readings: list[tuple[int, Reading]] = field(default_factory=list)
     role: str | None = None
     decided_by: str = "text"  # "text": cue words; "model": the direction question
+    model_change: str | None = None  # the model's reading of the factor's change, where it decided
 
     @property
     def best_reading(self) -> Reading | None:
         """The reading with the most weight that agrees with the role."""
         agreeing = [r for _, r in self.readings if r.role == self.role]
         return max(agreeing, key=lambda r: r.weight) if agreeing else None
+
+
+def is_generic_therapy(name: str) -> bool:
+    """Whether a therapy name is a generic word ("chemotherapy", "the drug"), not a named therapy."""
+    return bool(lexicon.GENERIC_THERAPY_WORDS.match(normalize_spaces(name)))
 
 
 def main_therapies(doc: Document, mentions: Mentions) -> list[str]:

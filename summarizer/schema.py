@@ -2,9 +2,8 @@
 
 Two families of models live here:
 
-* ``PaperDraft`` / ``FindingDraft``: what the model is asked to fill. Terse, bounded (every string
-  and list has a maximum, so schema-constrained decoding always terminates) and citing evidence
-  by sentence number instead of copying text.
+* ``Proposal``: what the model is asked to fill, the names of factors and therapies. Terse and
+  bounded (every string and list has a maximum, so schema-constrained decoding terminates).
 * ``PaperSummary`` / ``Finding``: what is stored and exported. Evidence is verbatim quotes with
   their character span in the ORIGINAL text, filled in by the pipeline, never by the model.
 
@@ -17,7 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-SCHEMA_VERSION = "2"  # 2: findings carry factor_ref / therapy_ref / cancer_ref
+# 2: findings carry factor_ref / therapy_ref / cancer_ref; 3: findings read off the text, with
+# decided_by, and no fixed cap on their number
+SCHEMA_VERSION = "3"
 
 FactorType = Literal[
     "gene",
@@ -77,56 +78,22 @@ LOSS_ALTERATIONS: frozenset[str] = frozenset(
 )
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
 
 
-class FindingDraft(BaseModel):
-    """One resistance finding as the model writes it.
+class Proposal(BaseModel):
+    """The model's answer for one abstract: the factors it relates to a therapy's response, and
+    those therapies, each named as the text writes it.
 
-    The finding is stated first and its evidence cited after, so the model cites sentences for a
-    claim it has already made. ``mechanism_categories`` and ``evidence_level`` are not asked: they
-    are read off the evidence afterwards (see ``enrich``).
+    Only names are asked. Which therapy, cancer and direction go with each factor is read off
+    the sentences that name it (``relate``, ``direction``), where a 1.5B model's own answers
+    flipped directions and dropped findings; a name list is short to generate and the model
+    lists chain members and second drugs it left out of whole findings.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    factor: Name = Field(description="gene, protein, RNA or pathway whose change alters response")
-    factor_type: FactorType
-    alteration: Alteration = Field(description="how the factor was changed in the experiment")
-    therapy: Name = Field(description="one drug, or radiotherapy")
-    therapy_class: TherapyClass
-    cancer_type: ShortText
-    effect: Effect = Field(description="effect of this alteration on therapy resistance")
-    evidence: list[Annotated[int, Field(ge=1, le=400)]] = Field(
-        min_length=1, max_length=2, description="numbers of the sentences that state this finding"
-    )
-    mechanism: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
-        description="how, in a few words"
-    )
-    # No defaults: every field is required, so the decoding grammar cannot skip one.
-    pathways_or_partners: list[Annotated[str, StringConstraints(max_length=40)]] = Field(max_length=3)
-    models: list[Annotated[str, StringConstraints(max_length=50)]] = Field(
-        max_length=3, description="cell lines, xenografts, patients"
-    )
-
-
-class PaperDraft(BaseModel):
-    """The model's whole answer for one abstract: its findings, and nothing after them.
-
-    The answer ends with the findings list. The summary (35-70 output tokens) and then the list
-    of cancers studied (10-25 tokens, often padded with cell lines) were the last fields and
-    were dropped in turn. Each cut ends the answer sooner and leaves every token before it
-    unchanged (BENCHMARKS.md #15, #16), whereas rewording the instructions moved where the
-    1.5B model repeats findings and cost more than it saved (#13). So the instructions still
-    describe both fields on purpose. What is stored for them is written from the grounded
-    findings: ``extract.findings_summary`` and the findings' cancers.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    # Three: abstracts rarely state more distinct factor-therapy findings, and the 1.5B model
-    # pads a longer list with repeats of one factor (each ~90 tokens, ~4 s; BENCHMARKS.md #12).
-    findings: list[FindingDraft] = Field(max_length=3)
+    factors: list[Name] = Field(max_length=8)
+    therapies: list[Name] = Field(max_length=4)
 
 
 class Evidence(BaseModel):
@@ -177,6 +144,9 @@ class Finding(BaseModel):
     models: list[str] = Field(default_factory=list, max_length=3)
     evidence_level: list[EvidenceLevel] = Field(default_factory=list, max_length=3)
     evidence: list[Evidence] = Field(min_length=1, max_length=3)
+    # "text": the evidence's own words set the direction; "model": they did not, the model's
+    # literal reading of the evidence sentence did.
+    decided_by: Literal["text", "model"] = "text"
     # --- normalisation (normalize.py); None where no index was available ---
     factor_ref: EntityRef | None = None
     therapy_ref: EntityRef | None = None
@@ -202,8 +172,8 @@ class PaperSummary(BaseModel):
     journal: str | None = Field(default=None, max_length=200)
     cancer_types: list[str] = Field(default_factory=list, max_length=4)
     summary: str = Field(default="", max_length=350, description="the grounded findings in plain words")
-    findings: list[Finding] = Field(default_factory=list, max_length=6)
-    rejected_findings: list[RejectedFinding] = Field(default_factory=list, max_length=6)
+    findings: list[Finding] = Field(default_factory=list, max_length=60)
+    rejected_findings: list[RejectedFinding] = Field(default_factory=list, max_length=60)
     schema_version: str = SCHEMA_VERSION
 
 

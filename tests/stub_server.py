@@ -2,17 +2,17 @@
 
 It listens on 127.0.0.1 (random port) and answers ``POST /v1/chat/completions``. Each request takes
 the next fault from a script (a queue, then ``default``), or from ``choose(index, body)`` when one
-is given. The normal answer (``ok``) is a valid ``PaperDraft`` built from the request's JSON schema
-and its numbered user message: one finding citing sentence 1, whose factor is a word of sentence 1
-and whose therapy is a word of the text, so it passes schema validation and grounding. A request
+is given. The normal answer (``ok``) is a valid ``Proposal`` built from the request's JSON schema
+and its numbered user message: one factor, a gene-like word of sentence 1, and one therapy, a
+drug of the text, so it passes schema validation and grounding. A request
 with another schema (a follow-up question such as the direction re-check) gets the smallest valid
-answer to that schema; ``paper_requests`` and ``reasks`` count PaperDraft requests only.
+answer to that schema; ``paper_requests`` and ``reasks`` count proposal requests only.
 
 Faults (``FAULTS``):
 
 ==================  =============================================================================
-``ok``              200, one grounded finding
-``ok_empty``        200, a valid answer with no findings
+``ok``              200, one grounded factor and therapy
+``ok_empty``        200, a valid answer naming nothing
 ``slow``            ``slow_s`` seconds later, ``ok``
 ``429``             429 with ``Retry-After: <retry_after>``
 ``429_bare``        429 without Retry-After
@@ -22,10 +22,10 @@ Faults (``FAULTS``):
 ``reset``           the connection is reset (TCP RST) without an answer
 ``non_json_body``   200 with an HTML body
 ``non_json``        200 chat completion whose content is not JSON
-``bad_schema``      200 chat completion whose JSON content fails the PaperDraft schema
+``bad_schema``      200 chat completion whose JSON content fails the proposal schema
 ``length``          200 with truncated JSON content and ``finish_reason=length``
 ``empty_choices``   200 with ``choices: []``
-``ungrounded``      200 with a finding whose factor ``ZZZ9`` is not in the text (grounding re-ask)
+``ungrounded``      200 naming a factor ``ZZZ9`` that is not in the text (grounding re-ask)
 ==================  =============================================================================
 
 ``GET /stats`` returns the request counts as JSON (used when the stub runs in its own process:
@@ -101,7 +101,7 @@ class RequestRecord:
 
     index: int
     fault: str
-    kind: str  # "paper" for a PaperDraft request, else the schema's title (e.g. a follow-up check)
+    kind: str  # "paper" for a proposal request, else the schema's title (e.g. a follow-up check)
     reask: bool  # a paper request carrying an earlier answer and its errors
     authorization: str
     user_chars: int
@@ -192,13 +192,13 @@ class StubServer:
 
     @property
     def paper_requests(self) -> int:
-        """Requests for a PaperDraft (first asks and re-asks); follow-up checks not counted."""
+        """Requests for a proposal (first asks and re-asks); follow-up checks not counted."""
         with self._lock:
             return sum(1 for r in self.records if r.kind == "paper")
 
     @property
     def reasks(self) -> int:
-        """PaperDraft requests that were re-asks."""
+        """Proposal requests that were re-asks."""
         with self._lock:
             return sum(r.reask for r in self.records)
 
@@ -398,11 +398,11 @@ def _response_schema(body: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _is_paper_schema(schema: dict[str, Any] | None) -> bool:
-    return schema is None or "findings" in schema.get("properties", {})
+    return schema is None or "factors" in schema.get("properties", {})
 
 
 def request_kind(body: dict[str, Any]) -> str:
-    """``paper`` for a PaperDraft request (or one without a schema), else the schema's title."""
+    """``paper`` for a proposal request (or one without a schema), else the schema's title."""
     schema = _response_schema(body)
     return "paper" if _is_paper_schema(schema) else str((schema or {}).get("title") or "other")
 
@@ -435,40 +435,24 @@ def pick_therapy(text: str) -> str:
 
 
 def grounded_draft(user: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A PaperDraft that passes validation and grounding for this numbered user message.
+    """A proposal that passes validation and grounding for this numbered user message: a
+    gene-like word of sentence 1 as the factor and a drug of the text as the therapy.
 
     It is built from the request's JSON schema when there is one (as a schema-constrained server
     would), so it follows the schema as that changes: every required field gets a valid value,
-    and the fields grounding looks at get words of the text.
+    and the name lists get words of the text.
     """
     sentences = sentences_of(user)
-    wanted: dict[str, Any] = {
-        "evidence": [1],
-        "factor": pick_factor(sentences.get(1, "")),
-        "factor_type": "gene",
-        "alteration": "overexpression",
-        "therapy": pick_therapy(" ".join(sentences.values())),
-        "therapy_class": "chemotherapy",
-        "cancer_type": "cancer",
-        "effect": "promotes_resistance",
-        "mechanism": "stub mechanism",
+    wanted = {
+        "factors": [pick_factor(sentences.get(1, ""))],
+        "therapies": [pick_therapy(" ".join(sentences.values()))],
     }
-    summary = f"Stub summary of an abstract with {len(sentences)} sentences."
     if not schema:
-        return {"findings": [wanted], "cancer_types": ["cancer"], "summary": summary}
-    defs = schema.get("$defs", {})
-    draft = _instance(schema, defs)
-    finding_schema = _resolve(schema.get("properties", {}).get("findings", {}).get("items", {}), defs)
-    finding = _instance(finding_schema, defs)
-    properties = finding_schema.get("properties", {})
+        return wanted
+    draft = _instance(schema, schema.get("$defs", {}))
     for key, value in wanted.items():
-        if key in properties and value in _resolve(properties[key], defs).get("enum", [value]):
-            finding[key] = value
-    draft["findings"] = [finding]
-    if "summary" in draft:
-        draft["summary"] = summary
-    if "cancer_types" in draft:
-        draft["cancer_types"] = ["cancer"]
+        if key in draft:
+            draft[key] = value
     return draft
 
 
@@ -512,13 +496,13 @@ def _content_for(fault: str, user: str, schema: dict[str, Any] | None) -> tuple[
         draft = _instance(schema or {}, (schema or {}).get("$defs", {}))
         fault = fault if fault in ("non_json", "bad_schema", "length") else "ok"
     if fault == "ok_empty":
-        draft["findings"] = []
+        draft = {key: [] for key in draft}
     elif fault == "ungrounded":
-        draft["findings"][0]["factor"] = UNGROUNDED_FACTOR
+        draft["factors"] = [UNGROUNDED_FACTOR]
     elif fault == "non_json":
         return "Sure! Here are the findings you asked for: NEK2 promotes resistance.", "stop"
     elif fault == "bad_schema":
-        return json.dumps({"findings": "none", "cancer_types": 42}), "stop"
+        return json.dumps({"factors": "none", "therapies": 42}), "stop"
     text = json.dumps(draft)
     if fault == "length":
         return text[: len(text) // 2], "length"

@@ -216,7 +216,7 @@ def test_the_batch_went_through_every_input(batch: Batch) -> None:
 def test_refused_inputs_are_never_sent_and_nothing_is_sent_whole(batch: Batch) -> None:
     papers = [b for b in batch.bodies if request_kind(b) == "paper"]
     sent = [next(m["content"] for m in b["messages"] if m["role"] == "user") for b in batch.bodies]
-    # near_limit, german, template_like, good: one PaperDraft request each; injection: the answer
+    # near_limit, german, template_like, good: one proposal request each; injection: the answer
     # and both re-asks.
     assert batch.stub.paper_requests == len(papers) == 7
     for user in sent:
@@ -244,7 +244,9 @@ def test_injected_instructions_stay_data(batch: Batch) -> None:
         (paper_json,) = conn.execute("SELECT paper_json FROM papers WHERE doc_id='injection'").fetchone()
         reasons = [r for (r,) in conn.execute("SELECT reason FROM rejections WHERE doc_id='injection'")]
     paper = json.loads(paper_json)
-    assert paper["findings"] == [] and len(paper["rejected_findings"]) == 1
+    # The answer that obeyed the injection is rejected; what the text itself states is kept, and
+    # nothing the injected line asks for ("HACK1") becomes a finding.
+    assert [f["factor"] for f in paper["findings"]] == ["GENE7"] and len(paper["rejected_findings"]) == 1
     assert any(UNGROUNDED_FACTOR in r for r in reasons)
 
 

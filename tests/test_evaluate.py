@@ -769,8 +769,15 @@ def test_cli_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"gold_dir", "source", "micro", "counts", "secondary", "documents"}
+    assert set(data) == {
+        "gold_dir", "source", "micro", "counts", "direction_table", "rejections", "secondary", "documents"
+    }  # fmt: skip
     assert data["micro"] == {"tp": 1, "fp": 1, "fn": 7, "precision": 0.5, "recall": 0.125, "f1": 0.2}
+    # NEK2 predicted "unclear" (unknown), TP53 with the wrong role (flipped), IGF1R right.
+    assert data["direction_table"] == {
+        "required": {"right": 1, "flipped": 1, "unknown": 1, "missing": 5},
+        "optional": {"right": 0, "flipped": 0, "unknown": 0, "missing": 3},
+    }
     assert data["counts"] == {
         "gold_docs": 5,
         "scored_docs": 2,

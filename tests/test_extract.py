@@ -1,4 +1,8 @@
-"""Grounding checks and the draft -> stored-summary step (no model involved)."""
+"""The stages after the model's answer: mentions, candidates, relations and the stored summary.
+
+Nothing here runs a model. The texts are invented (gene names like QRX7 do not exist), in the
+phrasings abstracts use, so the rules are checked on wordings they were not written from.
+"""
 
 from __future__ import annotations
 
@@ -7,312 +11,178 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from summarizer.direction import role_from as role_from_reading
-from summarizer.extract import (
-    GroundedPaperDraft,
-    direction_check_model,
-    effect_for_role,
-    evidence_sentences,
-    findings_summary,
-    grounding_problems,
-    to_summary,
-)
-from summarizer.schema import FindingDraft, PaperDraft, role_of
+from summarizer import ask
+from summarizer.candidates import build_candidates, group_key, split_combined
+from summarizer.extract import is_named
+from summarizer.mentions import Mentions, drug_name
+from summarizer.relate import relate
 from summarizer.sources import parse_text
+from summarizer.summarise import findings_summary, to_finding, to_summary
 
-TEXT = (
-    "MIR99 loss drives cisplatin resistance in ovarian cancer\n\n"
-    "Background: Cisplatin is a standard therapy for ovarian cancer, but resistance is common.\n"
-    "Results: GENEX was overexpressed in cisplatin\u2011resistant A2780 cells and its knockdown "
-    "restored sensitivity to cisplatin. Radiation response was unchanged by GENEX. "
-    "Restoring MIR99 reduced GENEX and sensitized cells to cisplatin in xenografts.\n"
+CHAIN = parse_text(
+    "Long non-coding RNA LNC77 drives oxaliplatin resistance in gastric cancer by sponging miR-4242\n\n"
+    "Abstract\n"
+    "Oxaliplatin (L-OHP) is a first-line drug for advanced gastric cancer (GC), but resistance limits "
+    "its use. LNC77 was upregulated in L-OHP-resistant GC tissues and in the resistant cell lines "
+    "MKN99/L-OHP and BGC42/L-OHP. Knockdown of LNC77 restored L-OHP sensitivity of MKN99/L-OHP cells "
+    "and reduced the growth of xenografts under L-OHP. LNC77 acted as a sponge of miR-4242, and "
+    "miR-4242 mimics sensitized resistant cells to L-OHP and to 5-FU. QRX7, a direct target of "
+    "miR-4242, was overexpressed in resistant cells, and enforced QRX7 expression abolished the "
+    "sensitization caused by the miR-4242 mimic.\n",
+    doc_id="chain",
+    sha256="0" * 64,
 )
-DOC = parse_text(TEXT, doc_id="toy", sha256="0" * 64)
+
+NEGATIVE = parse_text(
+    "QRX9 status in colorectal cancer\n\n"
+    "QRX9 mutations were found in 20% of colorectal cancers and were associated with shorter survival. "
+    "Neither overexpression nor knockdown of QRX9 changed the response of HCT99 cells to "
+    "5-fluorouracil or irinotecan in our experiments, and apoptosis was comparable.\n",
+    doc_id="negative",
+    sha256="1" * 64,
+)
 
 
-def finding(**overrides: Any) -> FindingDraft:
-    data: dict[str, Any] = {
-        "evidence": [3],
-        "factor": "GENEX",
-        "factor_type": "gene",
-        "alteration": "knockdown",
-        "therapy": "cisplatin",
-        "therapy_class": "chemotherapy",
-        "cancer_type": "ovarian cancer",
-        "effect": "reverses_resistance",
-        "mechanism": "unknown",
-        "pathways_or_partners": [],
-        "models": ["A2780"],
-    }
-    data.update(overrides)
-    return FindingDraft(**data)
+def drafts_of(doc: Any, proposed: tuple[str, ...] = ()) -> dict[tuple[str, str], str | None]:
+    mentions = Mentions(doc)
+    candidates, _ = build_candidates(doc, mentions, proposed)
+    return {(d.candidate.name, d.therapy): d.role for d in relate(doc, mentions, candidates)}
 
 
-def test_document_sentences() -> None:
-    assert DOC.sentence(3).startswith("GENEX was overexpressed")
-    assert DOC.sentence(5).startswith("Restoring MIR99")
+def test_therapies_by_name_stem_and_abbreviation() -> None:
+    mentions = Mentions(CHAIN)
+    assert {m.name for m in mentions.therapies} == {"oxaliplatin", "5-fluorouracil"}
+    assert mentions.drug_abbreviations["L-OHP"] == "oxaliplatin"  # defined by the text
+    assert drug_name("velmotinib") == "velmotinib"  # an INN stem the dictionary never listed
+    assert drug_name("Receptor") is None
 
 
-def test_grounded_finding_has_no_problems() -> None:
-    assert grounding_problems(finding(), DOC) == []
-    # dash and case variants of the factor name still count as mentioned
-    assert grounding_problems(finding(factor="genex", evidence=[3, 4]), DOC) == []
-    assert grounding_problems(finding(factor="MIR-99", evidence=[5]), DOC) == []
-    assert grounding_problems(finding(factor="hsa-MIR99", evidence=[5]), DOC) == []
-
-
-def test_citations_are_repaired_to_sentences_naming_the_factor_with_the_therapy() -> None:
-    # Sentence 2 does not name GENEX, sentence 40 does not exist: evidence comes from 3 and 5,
-    # the sentences naming GENEX together with cisplatin.
-    for cited in ([2], [40], [3]):
-        assert grounding_problems(finding(evidence=cited), DOC) == []
-        assert evidence_sentences(finding(evidence=cited), DOC) == [3, 5]
-    # A cited sentence naming the factor only with a response cue is kept when cited.
-    assert evidence_sentences(finding(evidence=[4]), DOC) == [3, 4]
-
-
-def test_factor_never_stated_with_the_therapy_is_a_problem() -> None:
+def test_radiotherapy_and_immunotherapy_names() -> None:
     doc = parse_text(
-        "A study of kinases in ovarian cancer cells\n"
-        "GENEZ is a kinase that is expressed in many tissues of the human body.\n"
-        "Cisplatin resistance is common in ovarian cancer and limits treatment in the clinic.\n",
-        doc_id="toy2",
+        "QRX3 and the response to radiation and checkpoint blockade\n\n"
+        "Ionizing radiation and anti-PD-1 antibodies were given to the patients of this cohort; PD-1 "
+        "blockade failed in QRX3-high melanoma, whereas X-ray irradiation shrank the tumours of the "
+        "mice that were treated in this study.\n",
+        doc_id="rt",
     )
-    (problem,) = grounding_problems(finding(factor="GENEZ", evidence=[3]), doc)
-    assert "no sentence states 'GENEZ' with 'cisplatin'" in problem
-    problems = grounding_problems(
-        finding(factor="GENEZ", therapy="radiotherapy", therapy_class="radiotherapy", evidence=[2]), doc
+    names = {m.name for m in Mentions(doc).therapies}
+    # One name per immunotherapy target; every radiation wording is radiotherapy.
+    assert names == {"radiotherapy", "anti-PD-1 antibodies"}
+
+
+def test_factors_leave_out_cell_lines_assays_and_codes() -> None:
+    doc = parse_text(
+        "A study of QRX5 in lung cancer cells\n\n"
+        "QRX5 knockdown lowered the IC50 of cisplatin in A549 and H1299 cells and in SPC-A1/DDP cells, "
+        "as shown by CCK-8 assays, and the exosome inhibitor GW4869 had no effect on QRX5 levels.\n",
+        doc_id="cells",
     )
-    assert "therapy 'radiotherapy' is not named in the abstract" in " ".join(problems)
-    # Cited, but the sentence only says where GENEZ is expressed: not a response finding.
-    assert "say nothing about response or resistance" in " ".join(problems)
+    names = {m.name for m in Mentions(doc).factors}
+    assert names == {"QRX5"}
 
 
-def test_invented_factor_is_a_problem() -> None:
-    (problem,) = grounding_problems(finding(factor="ABCB1"), DOC)
-    assert "'ABCB1' is not in the abstract" in problem
+def test_candidates_group_spellings_and_split_combined_names() -> None:
+    assert split_combined("miR-221/222") == ["miR-221", "miR-222"]
+    assert split_combined("miR-200b/c") == ["miR-200b", "miR-200c"]
+    assert split_combined("JAK1/2") == ["JAK1", "JAK2"]
+    assert split_combined("PI3K/AKT") == ["PI3K/AKT"]  # two genes, not a shorthand
+    assert group_key("miR-21-5p") == group_key("hsa-miR-21")
+    assert group_key("Keap1") == group_key("KEAP1")
+    assert group_key("HER2") == group_key("ERBB2")
+    assert group_key("FLT3-ITD") == group_key("FLT3")
 
 
-def test_therapy_not_named_is_a_problem() -> None:
-    (problem,) = grounding_problems(finding(therapy="paclitaxel"), DOC)
-    assert "therapy 'paclitaxel' is not named" in problem
+def test_proposals_not_in_the_text_are_rejected_with_the_reason() -> None:
+    mentions = Mentions(CHAIN)
+    candidates, rejected = build_candidates(CHAIN, mentions, ["LNC77", "ZZZ9", "microRNA-4242"])
+    assert [r.name for r in rejected] == ["ZZZ9"]
+    assert "not named in the abstract" in rejected[0].reason
+    proposed = {c.name for c in candidates if c.proposed}
+    assert proposed == {"LNC77", "miR-4242"}
+    assert is_named("Oxaliplatin", CHAIN, mentions) and not is_named("ZZZ9", CHAIN, mentions)
 
 
-def test_radiotherapy_counts_as_named_when_radiation_is_mentioned() -> None:
-    radiation = finding(therapy="radiotherapy", therapy_class="radiotherapy", evidence=[4])
-    assert grounding_problems(radiation, DOC) == []
+def test_a_chain_gives_each_member_its_role_and_each_drug_its_finding() -> None:
+    drafts = drafts_of(CHAIN)
+    assert drafts[("LNC77", "oxaliplatin")] == "pro_resistance"
+    assert drafts[("miR-4242", "oxaliplatin")] == "anti_resistance"
+    assert drafts[("miR-4242", "5-fluorouracil")] == "anti_resistance"  # two drugs, one sentence
+    assert drafts[("QRX7", "oxaliplatin")] == "pro_resistance"  # "abolished the sensitization"
 
 
-def test_grounded_draft_raises_with_reasons_the_model_can_act_on() -> None:
-    draft = {"findings": [finding(factor="ABCB1").model_dump()]}
-    with pytest.raises(ValidationError) as info:
-        GroundedPaperDraft.model_validate(draft, context={"document": DOC})
-    assert "findings[0]: factor 'ABCB1' is not in the abstract" in str(info.value)
-    # Without a document in context only the structure is checked.
-    assert GroundedPaperDraft.model_validate(draft).findings[0].factor == "ABCB1"
+def test_a_negated_result_gives_no_finding() -> None:
+    assert not any(role for role in drafts_of(NEGATIVE).values())
 
 
-def test_therapy_that_is_the_factor_is_a_problem() -> None:
-    (problem,) = grounding_problems(finding(factor="MIR99", therapy="MIR-99", evidence=[5]), DOC)
-    assert "names a factor, not a treatment" in problem
-    # ... also when it names the factor of another finding of the same answer (p53 next to TP53)
-    (problem,) = grounding_problems(finding(therapy="MIR99", evidence=[3]), DOC, ("GENEX", "MIR-99"))
-    assert "names a factor, not a treatment" in problem
-
-
-def test_summary_copies_evidence_from_the_original_text() -> None:
-    draft = PaperDraft(findings=[finding(evidence=[3, 3])])
-    paper = to_summary(DOC, draft, [])
-    (stored,) = paper.findings
-    assert [e.quote for e in stored.evidence] == [DOC.sentence(3), DOC.sentence(5)]
-    for ev in stored.evidence:
-        assert TEXT[ev.start : ev.end] == ev.quote
-    assert "\u2011" in stored.evidence[0].quote  # original characters kept, not normalised
-
-
-def test_evidence_never_holds_a_sentence_without_the_factor() -> None:
-    draft = PaperDraft(findings=[finding(evidence=[1, 2])])
-    (stored,) = to_summary(DOC, draft, []).findings
-    assert all("GENEX" in e.quote for e in stored.evidence)
-
-
-def test_findings_with_the_same_role_are_merged_with_their_evidence() -> None:
-    same_role = [
-        finding(),  # knockdown reverses resistance
-        finding(evidence=[4], alteration="overexpression", effect="promotes_resistance", factor="GENEX "),
-    ]
-    (merged,) = to_summary(DOC, PaperDraft(findings=same_role), []).findings
-    assert [e.quote for e in merged.evidence] == [DOC.sentence(3), DOC.sentence(4), DOC.sentence(5)]
-    opposite = [finding(), finding(effect="promotes_resistance")]
-    assert len(to_summary(DOC, PaperDraft(findings=opposite), []).findings) == 2
-
-
-def test_closed_vocabulary_fields_are_read_off_the_evidence() -> None:
-    draft = PaperDraft(
-        findings=[
-            finding(factor="MIR99", alteration="overexpression", evidence=[5], mechanism="targets GENEX")
-        ],
+def test_a_drug_used_to_change_the_factor_is_not_its_therapy() -> None:
+    doc = parse_text(
+        "QRX2 and gefitinib resistance\n\n"
+        "Gefitinib is used for lung adenocarcinoma, but most tumours become resistant within a year. "
+        "Blocking QRX2 with cetuximab restored the sensitivity of resistant cells to gefitinib in "
+        "lung adenocarcinoma models.\n",
+        doc_id="tool",
     )
-    (stored,) = to_summary(DOC, draft, []).findings
-    assert stored.evidence_level == ["in_vitro", "in_vivo"]  # "cells", "xenografts"
+    assert drafts_of(doc) == {("QRX2", "gefitinib"): "pro_resistance"}
 
 
-def test_drafts_are_bounded() -> None:
+def test_a_sentence_in_another_cancer_gives_its_own_finding() -> None:
+    doc = parse_text(
+        "QRX4 limits vemurafenib in colorectal cancer\n\n"
+        "QRX4 overexpression reduced the sensitivity of colorectal cancer cells to vemurafenib in "
+        "culture and in xenografts. Conversely, enforced QRX4 expression in melanoma cells also "
+        "conferred vemurafenib resistance.\n",
+        doc_id="two cancers",
+    )
+    mentions = Mentions(doc)
+    candidates, _ = build_candidates(doc, mentions)
+    cancers = {d.cancer for d in relate(doc, mentions, candidates) if d.role}
+    assert cancers == {"colorectal cancer", "melanoma"}
+
+
+def test_stored_findings_quote_the_original_text() -> None:
+    mentions = Mentions(CHAIN)
+    candidates, _ = build_candidates(CHAIN, mentions)
+    names = {n for c in candidates for n in c.names}
+    findings = [to_finding(CHAIN, mentions, d, names) for d in relate(CHAIN, mentions, candidates) if d.role]
+    paper = to_summary(CHAIN, findings, [])
+    assert paper.findings and paper.cancer_types == ["gastric cancer"]
+    for finding in paper.findings:
+        assert finding.decided_by == "text"
+        for ev in finding.evidence:
+            assert CHAIN.text[ev.start : ev.end] == ev.quote
+    lnc = next(f for f in paper.findings if f.factor == "LNC77" and f.therapy == "oxaliplatin")
+    assert (lnc.factor_type, lnc.alteration, lnc.effect) == ("lncRNA", "knockdown", "reverses_resistance")
+
+
+def test_the_proposal_validator_names_what_is_missing() -> None:
+    mentions = Mentions(CHAIN)
+
+    def named(name: str) -> bool:
+        return is_named(name, CHAIN, mentions)
+
+    ok = ask.GroundedProposal.model_validate(
+        {"factors": ["LNC77"], "therapies": ["L-OHP"]}, context={"is_named": named}
+    )
+    assert ok.factors == ["LNC77"]
+    with pytest.raises(ValidationError, match="not in the abstract: 'ZZZ9'"):
+        ask.GroundedProposal.model_validate({"factors": ["ZZZ9"], "therapies": []}, context={"is_named": named})
+    # Bounded for schema-constrained decoding: at most eight factors.
     with pytest.raises(ValidationError):
-        finding(factor="x" * 61)
-    with pytest.raises(ValidationError):
-        finding(evidence=[1, 2, 3])
-    with pytest.raises(ValidationError):
-        PaperDraft(findings=[finding()] * 4)
-    schema = PaperDraft.model_json_schema()
-    assert schema["properties"]["findings"]["maxItems"] == 3
-    assert set(schema["required"]) == set(schema["properties"]) == {"findings"}  # the answer ends there
+        ask.GroundedProposal.model_validate({"factors": ["A"] * 9, "therapies": []})
 
 
-@pytest.mark.parametrize(
-    ("alteration", "effect", "role"),
-    [
-        ("overexpression", "promotes_resistance", "pro_resistance"),
-        ("knockdown", "reverses_resistance", "pro_resistance"),
-        ("overexpression", "reverses_resistance", "anti_resistance"),
-        ("deletion", "promotes_resistance", "anti_resistance"),
-        ("methylation", "promotes_resistance", "anti_resistance"),
-        ("mutation", "promotes_resistance", "pro_resistance"),
-        ("overexpression", "no_effect", None),
-        ("knockdown", "unclear", None),
-    ],
-)
-def test_role_flips_for_loss_type_alterations(alteration: str, effect: str, role: str | None) -> None:
-    assert role_of(alteration, effect) == role
-
-
-@pytest.mark.parametrize(
-    ("alteration", "role", "effect"),
-    [
-        ("overexpression", "pro_resistance", "promotes_resistance"),
-        ("knockdown", "pro_resistance", "reverses_resistance"),
-        ("overexpression", "anti_resistance", "reverses_resistance"),
-        ("deletion", "anti_resistance", "promotes_resistance"),
-    ],
-)
-def test_effect_is_restated_for_the_verified_role(alteration: str, role: str, effect: str) -> None:
-    assert effect_for_role(alteration, role) == effect
-    assert role_of(alteration, effect) == role
-
-
-@pytest.mark.parametrize(
-    ("change", "outcome", "role"),
-    [
-        ("increased", "resistant", "pro_resistance"),
-        ("not_stated", "resistant", "pro_resistance"),
-        ("decreased", "sensitive", "pro_resistance"),  # "reduced HO-1 sensitized cells"
-        ("increased", "sensitive", "anti_resistance"),  # "restoring miR-137 reversed resistance"
-        ("decreased", "resistant", "anti_resistance"),  # "TP53 loss caused resistance"
-        ("increased", "not_stated", None),
-    ],
-)
-def test_role_from_a_literal_reading(change: str, outcome: str, role: str | None) -> None:
-    assert role_from_reading(change, outcome) == role
-
-
-def test_direction_check_demands_exactly_one_answer_per_finding() -> None:
-    model = direction_check_model(2)
-    schema = model.model_json_schema()
-    assert schema["properties"]["answers"]["minItems"] == 2
-    assert schema["properties"]["answers"]["maxItems"] == 2
-    one = {"change": "increased", "outcome": "resistant"}
+def test_the_direction_check_holds_exactly_one_answer_per_item() -> None:
+    model = ask.direction_check_model(2)
+    one = {"change": "decreased", "outcome": "sensitive"}
     assert len(model.model_validate({"answers": [one, one]}).answers) == 2  # type: ignore[attr-defined]
     with pytest.raises(ValidationError):
         model.model_validate({"answers": [one]})
 
 
-def test_cancer_abbreviations_are_spelled_out_as_the_text_defines_them() -> None:
-    doc = parse_text(
-        "GENEX and sorafenib in liver cancer\n"
-        "GENEX knockdown restored sorafenib sensitivity in hepatocellular carcinoma (HCC) cells. "
-        "Resistance to sorafenib limits the survival benefit for most patients with advanced HCC "
-        "in the clinic today.\n",
-        doc_id="toy3",
-        sha256="0" * 64,
-    )
-    draft = PaperDraft(
-        findings=[finding(therapy="sorafenib", cancer_type="HCC", evidence=[2])],
-    )
-    paper = to_summary(doc, draft, [])
-    assert paper.findings[0].cancer_type == "hepatocellular carcinoma"
-    assert paper.cancer_types == ["hepatocellular carcinoma"]
-
-
-def test_response_models_are_instructor_ready_and_their_schema_is_built_once() -> None:
-    """instructor neither re-wraps them nor rebuilds their schema per request; callers get copies."""
-    from instructor import OpenAISchema
-    from pydantic import BaseModel
-
-    for model in (GroundedPaperDraft, direction_check_model(3)):
-        assert issubclass(model, OpenAISchema)
-        first = model.model_json_schema()
-        assert first == BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
-        first["properties"].clear()  # a caller mutating its copy changes nothing for the next
-        assert model.model_json_schema()["properties"]
-    assert direction_check_model(3) is direction_check_model(3)
-
-
-def test_instructor_scans_our_models_once_and_still_refuses_async_validators(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Our response models are scanned for async validators once; any other model every time."""
-    from instructor.v2.core import patch
-    from instructor.v2.validation import async_validators
-    from pydantic import BaseModel
-
-    visits: list[object] = []
-    real_get_origin = async_validators.get_origin
-
-    def counting_get_origin(tp: object) -> object:
-        visits.append(tp)
-        return real_get_origin(tp)
-
-    monkeypatch.setattr(async_validators, "get_origin", counting_get_origin)
-    scan = async_validators.reject_async_validators
-    assert patch.reject_async_validators is scan  # the by-name import inside instructor too
-
-    ours = direction_check_model(5)
-    scan(ours)
-    assert visits  # the first scan walks the model
-    visits.clear()
-    scan(ours)
-    assert not visits  # remembered
-
-    class Plain(BaseModel):
-        value: int
-
-    for _ in range(2):
-        visits.clear()
-        scan(Plain)
-        assert visits  # not ours: instructor's own check every time
-
-    class Unsafe(BaseModel):
-        value: int
-
-        @async_validators.async_field_validator("value")
-        async def check(self, value: int) -> int:
-            return value
-
-    for _ in range(2):
-        with pytest.raises(ValueError, match="async validators"):
-            scan(Unsafe)
-
-
-def test_the_stored_summary_says_what_the_grounded_findings_say() -> None:
-    draft = PaperDraft(
-        findings=[finding(), finding(factor="MIR99", alteration="overexpression", evidence=[4])],
-    )
-    paper = to_summary(DOC, draft, [])
-    assert paper.summary == (
-        "GENEX knockdown reverses resistance to cisplatin in ovarian cancer. "
-        "MIR99 overexpression reverses resistance to cisplatin in ovarian cancer."
-    )
+def test_the_summary_is_written_from_the_findings() -> None:
     assert findings_summary([]) == "No finding about the response to a named therapy was stated."
-    many = paper.findings * 6
-    short = findings_summary(many, limit=200)
-    assert len(short) <= 200 and short.endswith("more)")
+    mentions = Mentions(CHAIN)
+    candidates, _ = build_candidates(CHAIN, mentions)
+    findings = [to_finding(CHAIN, mentions, d, set()) for d in relate(CHAIN, mentions, candidates) if d.role]
+    text = findings_summary(findings, limit=120)
+    assert len(text) <= 120 and text.endswith("more)")
