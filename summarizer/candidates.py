@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from . import lexicon
 from .direction import mention_pattern
-from .mentions import Mentions, mirna_name
+from .mentions import Mentions, drug_name, mirna_name
 from .schema import FactorType
 from .sources import Document, normalize_spaces, squash
 
@@ -148,8 +148,11 @@ def build_candidates(
         add(m.name, m.sentence, False, m.written)
 
     rejected: list[RejectedName] = []
-    for name in proposed:
-        name = normalize_spaces(name)
+    for raw in proposed:
+        name, why_not = clean_proposal(normalize_spaces(raw), mentions)
+        if why_not:
+            rejected.append(RejectedName(raw, why_not))
+            continue
         found = _find_spellings(name, doc, mentions)
         if not found:
             rejected.append(RejectedName(name, f"factor {name!r} is not named in the abstract"))
@@ -162,6 +165,35 @@ def build_candidates(
     for cand in candidates:
         cand.sentences.sort()
     return candidates, rejected
+
+
+_REAGENT_WORDS = re.compile(
+    r"\s+(?:mimics?|inhibitors?|agomirs?|antagomirs?|knockdown|overexpression|amplification|deletion|"
+    r"loss|silencing|(?:kinase[- ]domain\s+|ligand[- ]binding[- ]domain\s+|point\s+|activating\s+)?"
+    r"mutations?|variants?|status|expression|levels?)$",
+    re.IGNORECASE,
+)
+_VARIANT_ONLY = re.compile(r"^(?:p\.)?[A-Z]\d{1,4}(?:[A-Z]|fs|del|ins|\*)$|^(?:ITD|TKD)(?:\s+mutations?)?$")
+
+
+def clean_proposal(name: str, mentions: Mentions) -> tuple[str, str | None]:
+    """A proposed factor name as a factor: reagent and alteration words dropped ("miR-21 mimic",
+    "ESR1 mutations"), "circular RNA X" as circX; or the reason it is not a factor at all (a
+    therapy, a cancer, a bare variant)."""
+    name = re.sub(r"^(?:circular\s+RNA|circRNA)\s+(?!circ)", "circ", name, flags=re.IGNORECASE)
+    name = re.sub(r"^(?:long\s+non-?coding\s+RNA|lncRNA)\s+", "", name, flags=re.IGNORECASE)
+    while _REAGENT_WORDS.search(name):
+        name = _REAGENT_WORDS.sub("", name)
+    if not name:
+        return name, "an alteration without a factor's name"
+    key = squash(name)
+    if any(key in (squash(m.name), squash(m.written)) for m in mentions.therapies) or drug_name(name):
+        return name, f"{name!r} is a therapy, not a factor"
+    if any(key == squash(m.name) or key == squash(m.written) for m in mentions.cancers):
+        return name, f"{name!r} is a cancer, not a factor"
+    if _VARIANT_ONLY.match(name):
+        return name, f"{name!r} is a variant; the factor is the gene that carries it"
+    return name, None
 
 
 def _find_spellings(name: str, doc: Document, mentions: Mentions) -> list[tuple[str, int]]:
