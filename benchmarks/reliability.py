@@ -247,7 +247,7 @@ def _papers(db: Path) -> int:
         return 0
 
 
-def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20, processes: int = 1) -> Row:
+def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20) -> Row:
     """The CLI in a subprocess, killed after a few papers, then the same command again."""
     lost = duplicates = 0
     saved_at_kill: list[int] = []
@@ -258,7 +258,6 @@ def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20, proces
             write_abstracts(folder, docs)
             args = [sys.executable, "-m", "summarizer.cli", "run", str(folder), "--backend", "openai"]
             args += ["--base-url", stub.base_url, "--db", str(db), "--concurrency", "2"]
-            args += ["--processes", str(processes)]
             env = {**os.environ, "SUMMARIZER_HOME": str(base / "home")}
             previous = signal.signal(signal.SIGINT, signal.default_int_handler)
             try:
@@ -282,8 +281,7 @@ def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20, proces
             if again.count("skipped") != len(saved):
                 lost += 1  # a saved paper was asked for again
     text = f"saved at the kill: {', '.join(map(str, saved_at_kill))} of {docs}; each re-run finished the rest"
-    where = f", {processes} worker processes" if processes > 1 else ""
-    return Row(f"{sig.name} mid-batch (x{runs} runs{where})", runs * docs, text, lost, duplicates)
+    return Row(f"{sig.name} mid-batch (x{runs} runs)", runs * docs, text, lost, duplicates)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,10 +298,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(fault_row(name, fault, mode, args.n, Path(tmp) / f"f{index}"))
         for index, name in enumerate(INPUTS):
             rows.append(input_row(name, args.n, Path(tmp) / f"i{index}"))
-        for processes in (1, 2):
-            for sig in (signal.SIGKILL, signal.SIGINT):
-                work = Path(tmp) / f"{sig.name}-{processes}"
-                rows.append(crash_row(sig, args.crash_runs, work, processes=processes))
+        for sig in (signal.SIGKILL, signal.SIGINT):
+            rows.append(crash_row(sig, args.crash_runs, Path(tmp) / sig.name))
     print("| fault or input | tried | outcome | lost | duplicates |")
     print("|---|---:|---|---:|---:|")
     for row in rows:

@@ -60,13 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="redo documents already in the store")
     run.add_argument("--dry-run", action="store_true", help="show prompts and sizes; call nothing")
     run.add_argument("--concurrency", type=int, default=1, help="parallel requests (default 1)")
-    run.add_argument(
-        "--processes",
-        type=int,
-        default=int(os.environ.get("SUMMARIZER_PROCESSES", "1")),
-        help="worker processes sharing --concurrency, for fast remote endpoints: one process tops "
-        "out near 200 requests/s of client CPU ($SUMMARIZER_PROCESSES, default 1)",
-    )
     run.add_argument("--max-reasks", type=int, default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
     run.add_argument("--retries", type=int, default=6, help="attempts per request on 429/5xx/timeout")
@@ -163,7 +156,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         limit=args.limit,
         force=args.force,
         concurrency=args.concurrency,
-        processes=args.processes,
         retry=RetryPolicy(attempts=args.retries),
     )
     options.extract.max_reasks = args.max_reasks

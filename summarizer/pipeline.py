@@ -7,8 +7,6 @@ whose (hash, model, prompt hash, schema version) result exists is skipped withou
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -88,8 +86,6 @@ class RunOptions:
     limit: int | None = None
     force: bool = False
     concurrency: int = 1
-    # Worker processes sharing the concurrency (see ``processes``); 1 keeps everything in threads.
-    processes: int = 1
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -199,9 +195,6 @@ class Pipeline:
     def _run(self, paths: list[str], run_id: int, summary: RunSummary) -> None:
         todo = self._todo(paths, run_id, summary)
         workers = max(1, self.options.concurrency)
-        if self.options.processes > 1 and workers > 1:
-            self._run_in_processes(todo, run_id, summary)
-            return
         if workers == 1:
             for doc in todo:
                 self._finish(doc, self._extract_safely(doc), run_id, summary)
@@ -228,76 +221,6 @@ class Pipeline:
                 for future in pending:
                     future.cancel()
                 raise
-
-    def _run_in_processes(self, todo: Iterator[Document], run_id: int, summary: RunSummary) -> None:
-        """Like the thread pool, with the extractions spread over worker processes.
-
-        Ctrl-C must not land inside a multiprocessing queue operation: one interrupted there can
-        keep the queue's lock or leave half a message in its pipe, and every later read hangs.
-        So the first Ctrl-C only sets a flag that this loop checks between operations; the
-        second one interrupts at once, as usual.
-        """
-        from .processes import WorkerPool, WorkerSpec  # multiprocessing only when asked for
-
-        workers = self.options.concurrency
-        processes = min(self.options.processes, workers)
-        pool: WorkerPool | None = None
-        pending: dict[int, Document] = {}
-        interrupted = threading.Event()
-        restore = _flag_sigint(interrupted)
-
-        def finish_next(stop: threading.Event | None) -> None:
-            assert pool is not None
-            result = pool.next_result(stop)
-            if result is None:
-                raise KeyboardInterrupt
-            index, outcome = result
-            self._finish(pending.pop(index), outcome, run_id, summary)
-
-        try:
-            for index, doc in enumerate(todo):
-                if interrupted.is_set():
-                    raise KeyboardInterrupt
-                if pool is None:  # started on first need, like the extractor
-                    # Building it here does the first-use imports of instructor and the SDK
-                    # (~0.4 s) once, before forking, and forked workers use it as it is.
-                    extractor = self.extractor()
-                    client = extractor.openai_client
-                    spec = WorkerSpec(
-                        base_url=str(client.base_url),
-                        api_key=client.api_key,
-                        timeout=client.timeout,
-                        model=self.backend.model,
-                        mode=self.backend.mode,
-                        prompts=self.prompts,
-                        settings=self.options.extract,
-                        retry=self.options.retry,
-                        request_options=extractor.request_options,
-                        threads=-(-workers // processes),
-                        parent_pid=os.getpid(),
-                    )
-                    # The local backend runs llama.cpp threads in this process: never fork it.
-                    alone = threading.active_count() == 1 and self.backend.name != "local"
-                    pool = WorkerPool(spec, processes, fork_with=extractor if alone else None)
-                pool.submit(index, doc)
-                pending[index] = doc
-                while len(pending) >= workers * 2:
-                    finish_next(interrupted)
-            while pending:
-                finish_next(interrupted)
-            if interrupted.is_set():
-                raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            if pool is not None:
-                for index in pool.withdraw_queued():
-                    pending.pop(index, None)
-                while pending:  # in flight in a worker: saved when it arrives
-                    finish_next(None)
-            raise
-        finally:
-            restore()
-            if pool is not None:
-                pool.close()
 
     def _todo(self, paths: list[str], run_id: int, summary: RunSummary) -> Iterator[Document]:
         """Documents that need a model call, read lazily; bad and finished ones are reported here."""
@@ -388,29 +311,6 @@ class Pipeline:
             if doc.truncated:
                 base.message = "text was longer than the prompt limit; later sentences were cut"
         self._emit(summary, base)
-
-
-def _flag_sigint(flag: threading.Event) -> Callable[[], None]:
-    """Make the first Ctrl-C set ``flag`` instead of raising; returns the undo.
-
-    A second Ctrl-C raises KeyboardInterrupt as usual. Only the main thread can set signal
-    handlers; elsewhere this does nothing, and Ctrl-C is the main thread's business anyway.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is None:  # a handler set outside Python: fall back to the usual one
-        previous = signal.default_int_handler
-
-    def restore() -> None:
-        signal.signal(signal.SIGINT, previous)
-
-    def on_sigint(signum: int, frame: object) -> None:
-        flag.set()
-        restore()
-
-    signal.signal(signal.SIGINT, on_sigint)
-    return restore
 
 
 def _skipped(doc: Document, paper: PaperSummary | None, error: str | None) -> DocReport:

@@ -96,28 +96,13 @@ def _check_store(db: Path) -> dict[str, tuple[int, float]]:
 
 
 @pytest.mark.parametrize(
-    ("sig", "concurrency", "processes"),
-    [
-        (signal.SIGKILL, 1, 1),
-        (signal.SIGINT, 1, 1),
-        (signal.SIGKILL, 4, 1),
-        (signal.SIGINT, 4, 1),
-        (signal.SIGKILL, 4, 2),
-        (signal.SIGINT, 4, 2),
-    ],
-    ids=[
-        "SIGKILL-serial",
-        "SIGINT-serial",
-        "SIGKILL-concurrent",
-        "SIGINT-concurrent",
-        "SIGKILL-processes",
-        "SIGINT-processes",
-    ],
+    ("sig", "concurrency"),
+    [(signal.SIGKILL, 1), (signal.SIGINT, 1), (signal.SIGKILL, 4), (signal.SIGINT, 4)],
+    ids=["SIGKILL-serial", "SIGINT-serial", "SIGKILL-concurrent", "SIGINT-concurrent"],
 )
 def test_killed_batch_resumes_without_loss_or_duplicates(
     sig: signal.Signals,
     concurrency: int,
-    processes: int,
     stub: StubServer,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -126,7 +111,7 @@ def test_killed_batch_resumes_without_loss_or_duplicates(
     write_abstracts(folder, DOCS)
     db = tmp_path / "store.db"
     args = ["run", str(folder), "--backend", "openai", "--base-url", stub.base_url, "--db", str(db)]
-    args += ["--concurrency", str(concurrency), "--processes", str(processes), "--timeout", "10"]
+    args += ["--concurrency", str(concurrency), "--timeout", "10"]
     env = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONUNBUFFERED": "1"}
     env.pop("OPENAI_API_KEY", None)
     log = tmp_path / "killed.log"
