@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.cli import main
+from summarizer.cli import findings_csv, main
+from summarizer.schema import Evidence, Finding, PaperSummary
 from summarizer.store import Store
 
 
@@ -34,3 +35,42 @@ def test_export_jsonl_and_csv_from_the_seed_run(seed_store: Path, capsys: pytest
         text = (Path(__file__).parent.parent / "seeds" / f"{row['doc_id']}.txt").read_text(encoding="utf-8")
         start, end = row["evidence_spans"].split(";")[0].split("-")
         assert text[int(start) : int(end)] == row["evidence"].split(" | ")[0]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _paper_with_cells(start: str) -> PaperSummary:
+    """A paper whose model-written cells all begin with ``start`` (a formula trigger)."""
+    quote = "GENEX knockdown restored cisplatin sensitivity."
+    finding = Finding(
+        factor=f'{start}HYPERLINK("http://x","GENEX")',
+        factor_type="gene",
+        alteration="knockdown",
+        therapy=f"{start}cmd|' /C calc'!A0",
+        therapy_class="chemotherapy",
+        cancer_type=f"{start}ovarian cancer",
+        effect="reverses_resistance",
+        mechanism=f"{start}SUM(A1:A9)",
+        pathways_or_partners=[f"{start}AKT"],
+        models=[f"{start}xenograft"],
+        evidence=[Evidence(quote=quote, start=0, end=len(quote))],
+    )
+    return PaperSummary(
+        doc_id=f"{start}doc", sha256="a" * 64, title=f"{start}2+3", summary="s", findings=[finding]
+    )
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS, ids=["eq", "plus", "minus", "at", "tab", "cr"])
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(start: str) -> None:
+    """OWASP CSV injection: a leading = + - @ tab or CR gets a single quote, and the cell is quoted."""
+    text = findings_csv([_paper_with_cells(start)])
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    columns = ("doc_id", "title", "factor", "therapy", "cancer_type", "mechanism")
+    columns += ("pathways_or_partners", "models")
+    for column in columns:
+        assert row[column].startswith("'" + start), (column, row[column])
+    assert text.count("\"'" + start) == len(columns), text  # and each such cell is quoted
+    # A cell that merely contains such a character later on is left as it was.
+    assert row["evidence"] == "GENEX knockdown restored cisplatin sensitivity."
+    assert row["evidence_spans"] == "0-47"
