@@ -33,6 +33,32 @@ def default_db() -> Path:
     return Path(os.environ.get("SUMMARIZER_DB") or data_dir() / "summarizer.db")
 
 
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``minimum`` (a usage error otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return value
+
+    return parse
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands and flags."""
     parser = argparse.ArgumentParser(
@@ -56,14 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--base-url", help="endpoint for --backend openai ($OPENAI_BASE_URL)")
     run.add_argument("--api-key", help="API key for --backend openai ($OPENAI_API_KEY)")
     run.add_argument("--mode", help="instructor mode: json_schema (default), tools, json, md_json")
-    run.add_argument("--limit", type=int, help="process at most N documents")
+    run.add_argument("--limit", type=at_least(0), help="process at most N documents")
     run.add_argument("--force", action="store_true", help="redo documents already in the store")
     run.add_argument("--dry-run", action="store_true", help="show prompts and sizes; call nothing")
-    run.add_argument("--concurrency", type=int, default=1, help="parallel requests (default 1)")
-    run.add_argument("--max-reasks", type=int, default=1, help="validation re-asks per document")
+    run.add_argument("--concurrency", type=at_least(1), default=1, help="parallel requests (default 1)")
+    run.add_argument("--max-reasks", type=at_least(0), default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
-    run.add_argument("--retries", type=int, default=6, help="attempts per request on 429/5xx/timeout")
-    run.add_argument("--timeout", type=float, default=600.0, help="seconds per request")
+    run.add_argument("--retries", type=at_least(1), default=6, help="attempts per request on 429/5xx/timeout")
+    run.add_argument("--timeout", type=positive_seconds, default=600.0, help="seconds per request")
     run.add_argument("-q", "--quiet", action="store_true", help="only the closing summary")
 
     sub.add_parser("schema", help="print the JSON Schema of one output paper object")

@@ -74,3 +74,28 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(star
     # A cell that merely contains such a character later on is left as it was.
     assert row["evidence"] == "GENEX knockdown restored cisplatin sensitivity."
     assert row["evidence_spans"] == "0-47"
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--limit", "-1"),
+        ("--retries", "-1"),
+        ("--retries", "0"),
+        ("--concurrency", "-4"),
+        ("--concurrency", "0"),
+        ("--max-reasks", "-1"),
+        ("--timeout", "-5"),
+        ("--timeout", "0"),
+    ],
+)
+def test_run_refuses_counts_below_their_minimum(
+    flag: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "store.db"
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(tmp_path), "--backend", "openai", "--db", str(db), flag, value])
+    assert exit_.value.code == 2  # argparse's usage error
+    err = capsys.readouterr().err
+    assert f"argument {flag}" in err and "Traceback" not in err
+    assert not db.exists()
