@@ -20,6 +20,7 @@ from typing import TextIO
 
 from . import __version__
 from .backends import BackendSettings, available_backends, data_dir, get_backend
+from .console import printable, printable_lines
 from .errors import SummarizerError
 from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents
 from .prompts import PromptSet, load_prompts
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "normalize":
             return cmd_normalize(args)
     except SummarizerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -222,9 +223,10 @@ def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
             else report.message or "skipped",  # a rejected result, or the same text as another file
         }.get(report.status, report.message or "")
         timing = f"{report.seconds:5.1f}s" if report.seconds else "     -"
-        stream.write(f"[{index:>4}] {report.status:<8} {timing}  {report.path}: {detail}\n")
+        line = f"[{index:>4}] {report.status:<8} {timing}  {report.path}: {detail}"
+        stream.write(printable(line) + "\n")
         if report.status == "ok" and report.message:
-            stream.write(f"         note: {report.message}\n")
+            stream.write(f"         note: {printable(report.message)}\n")
         stream.flush()
 
     return show
@@ -240,7 +242,7 @@ def format_summary(summary: RunSummary, output: str | None) -> str:
         f"{summary.completion_tokens} out; wall time: {summary.wall_seconds:.1f}s",
     ]
     if output:
-        lines.append(f"wrote {output}")
+        lines.append(f"wrote {printable(output)}")
     if summary.interrupted:
         lines.append("interrupted: finished documents are saved; run the same command to resume")
     return "\n".join(lines)
@@ -253,17 +255,19 @@ def dry_run(paths: list[str], limit: int | None, prompts_set: PromptSet) -> int:
     bad = 0
     for item in collect_documents(paths, limit):
         if isinstance(item, DocReport):
-            print(f"\n=== {item.path}: skipped: {item.message}")
+            print("\n" + printable(f"=== {item.path}: skipped: {item.message}"))
             bad += 1
             continue
         user = prompts_set.render_user(item.numbered_view())
         # ~4 characters per token for English prose; the server's tokenizer decides exactly.
         estimate = (len(prompts_set.system) + len(user)) // 4
-        print(
-            f"\n=== {item.path} (id {item.doc_id}, sha256 {item.sha256[:12]}…, "
+        header = (
+            f"=== {item.path} (id {item.doc_id}, sha256 {item.sha256[:12]}…, "
             f"{len(item.sentences)} sentences, ~{estimate} prompt tokens) ==="
         )
-        print(f"title: {item.title}\ndoi: {item.doi}  pmid: {item.pmid}  year: {item.year}")
+        print("\n" + printable(header))
+        print(printable(f"title: {item.title}"))
+        print(f"doi: {printable(item.doi)}  pmid: {item.pmid}  year: {item.year}")
         print(user)
     return 1 if bad else 0
 
@@ -303,7 +307,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with Store(existing_db(args.db)) as store:
         size = write_report(store, args.output)
         papers = len(store.papers())
-    print(f"wrote {args.output} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)
+    print(f"wrote {printable(args.output)} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)
     return 0
 
 
@@ -318,7 +322,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         predictions=args.predictions,
         texts=args.texts,
     )
-    print(json.dumps(result.to_dict(), indent=2) if args.json else format_report(result))
+    # JSON escapes control characters itself; the table shows doc ids, which are file names.
+    print(json.dumps(result.to_dict(), indent=2) if args.json else printable_lines(format_report(result)))
     return 0
 
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from stub_server import StubServer, synthetic_abstract
 
 from summarizer.cli import findings_csv, main
 from summarizer.schema import Evidence, Finding, PaperSummary
@@ -99,3 +100,55 @@ def test_run_refuses_counts_below_their_minimum(
     err = capsys.readouterr().err
     assert f"argument {flag}" in err and "Traceback" not in err
     assert not db.exists()
+
+
+# Names a terminal would act on: colour/cursor escapes, a bell, a carriage return that overwrites
+# the line, and bidirectional overrides that show a different name than the file's (Trojan Source).
+HOSTILE_NAMES = {
+    "escape": "red\x1b[31m\x1b[2Jx",
+    "bell-cr": "bell\x07\rfake ok",
+    "newline": "two\nlines",
+    "bidi": "evil\u202etxt.exe\u2066x\u2069",
+    "c1": "c1\x9bx",
+}
+RAW = ("\x1b", "\x07", "\r", "\u202e", "\u2066", "\u2069", "\x9b")
+
+
+@pytest.fixture
+def hostile_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, name in enumerate(HOSTILE_NAMES.values()):
+        (folder / f"{name}.txt").write_text(synthetic_abstract(i), encoding="utf-8")
+    (folder / "empty\x1b[1m.txt").write_bytes(b"")  # an invalid input: its message names it too
+    return folder
+
+
+def _assert_escaped(text: str) -> None:
+    assert not [c for c in RAW if c in text], repr(text)
+    assert "\\x1b" in text and "\\u202e" in text, text
+
+
+def test_file_names_are_escaped_in_run_output(
+    hostile_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with StubServer() as stub:
+        args = ["run", str(hostile_folder), "--backend", "openai", "--base-url", stub.base_url]
+        rc = main([*args, "--db", str(tmp_path / "store.db"), "-o", str(tmp_path / "out\x1b.jsonl")])
+    out, err = capsys.readouterr()
+    assert rc == 1, err  # the empty file failed
+    _assert_escaped(out + err)
+    assert err.count("\n[") + err.startswith("[") == len(HOSTILE_NAMES) + 1  # one line per file
+    assert "\\u202e" in err and "two\\x0alines" in err
+
+
+def test_file_names_are_escaped_in_dry_run_and_errors(
+    hostile_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(hostile_folder), "--dry-run"]) == 1
+    out, err = capsys.readouterr()
+    headers = [line for line in out.splitlines() if line.startswith("=== ")]
+    _assert_escaped("\n".join(headers))
+    missing = tmp_path / "gone\x1b[2J\u202e.db"
+    assert main(["export", "--db", str(missing)]) == 2
+    _assert_escaped(capsys.readouterr().err + "\\x1b")
