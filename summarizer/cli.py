@@ -22,6 +22,7 @@ from . import __version__
 from .backends import BackendSettings, available_backends, data_dir, get_backend
 from .console import printable, printable_lines
 from .errors import SummarizerError
+from .output import STDOUT, OutputError, check_target, write_text
 from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents
 from .prompts import PromptSet, load_prompts
 from .retry import RetryPolicy
@@ -71,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="summarize .txt abstracts (files or folders)")
     run.add_argument("paths", nargs="+", help="files or folders of .txt abstracts")
-    run.add_argument("-o", "--output", help="write one JSON object per paper to this JSONL file")
+    run.add_argument(
+        "-o", "--output", help="write one JSON object per paper to this JSONL file (- for stdout)"
+    )
     run.add_argument("--db", type=Path, help="SQLite store (default: $SUMMARIZER_DB or data dir)")
     run.add_argument(
         "--backend",
@@ -103,11 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="jsonl",
         help="jsonl (papers), csv (findings) or graphml (atlas graph for Cytoscape/Gephi)",
     )
-    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument("-o", "--output", default=STDOUT, help="file to write (default -: standard output)")
 
     report = sub.add_parser("report", help="write one self-contained HTML review report and atlas")
     report.add_argument("--db", type=Path, help="SQLite store (default: $SUMMARIZER_DB or data dir)")
-    report.add_argument("-o", "--output", default="report.html", help="HTML file (default report.html)")
+    report.add_argument(
+        "-o", "--output", default="report.html", help="HTML file (default report.html; - for stdout)"
+    )
 
     evaluate = sub.add_parser("eval", help="score predictions against a folder of gold files")
     evaluate.add_argument("--gold", type=Path, default=Path("tests/gold"), help="gold folder (tests/gold)")
@@ -178,6 +183,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     prompts = load_prompts()
     if args.dry_run:
         return dry_run(args.paths, args.limit, prompts)
+    if args.output:
+        check_target(args.output)  # before hours of work, not after
     backend = get_backend(args.backend, settings)
     options = RunOptions(
         limit=args.limit,
@@ -199,9 +206,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = pipeline.run(args.paths)
     finally:
         backend.close()
+    failed_output = None
     if args.output:
-        _write_jsonl(args.output, [r.paper for r in summary.reports if r.paper is not None])
-    print(format_summary(summary, args.output), file=sys.stderr)
+        papers = [r.paper for r in summary.reports if r.paper is not None]
+        try:
+            write_text(args.output, "".join(paper.model_dump_json() + "\n" for paper in papers))
+        except OutputError as exc:
+            failed_output = exc
+    print(format_summary(summary, None if failed_output else args.output), file=sys.stderr)
+    if failed_output:
+        print(
+            f"error: {printable(failed_output)}; the results are in the store: "
+            "write them with 'summarizer export -o FILE'",
+            file=sys.stderr,
+        )
+        return 2
     if summary.findings and pipeline.normalizer is None:
         print(
             "note: findings stored without registry ids; for them run 'summarizer normalize --build'",
@@ -241,7 +260,7 @@ def format_summary(summary: RunSummary, output: str | None) -> str:
         f"findings: {summary.findings}; tokens: {summary.prompt_tokens} in / "
         f"{summary.completion_tokens} out; wall time: {summary.wall_seconds:.1f}s",
     ]
-    if output:
+    if output and output != STDOUT:
         lines.append(f"wrote {printable(output)}")
     if summary.interrupted:
         lines.append("interrupted: finished documents are saved; run the same command to resume")
@@ -292,10 +311,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         text = graphml(build_atlas(papers))
     else:
         text = findings_csv(papers)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_text(args.output, text)
     return 0
 
 
@@ -307,7 +323,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     with Store(existing_db(args.db)) as store:
         size = write_report(store, args.output)
         papers = len(store.papers())
-    print(f"wrote {printable(args.output)} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)
+    if args.output != STDOUT:
+        print(f"wrote {printable(args.output)} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)
     return 0
 
 
@@ -480,14 +497,6 @@ def _ref_cells(prefix: str, ref: EntityRef | None) -> dict[str, str]:
         f"{prefix}_id": (ref.id or "") if ref is not None and mapped else "",
         f"{prefix}_norm": (ref.name or "") if ref is not None and mapped else "",
     }
-
-
-def _write_jsonl(path: str, papers: list[PaperSummary]) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for paper in papers:
-            fh.write(paper.model_dump_json() + "\n")
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
