@@ -13,8 +13,11 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -194,25 +197,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     options.extract.max_reasks = args.max_reasks
     options.extract.seed = args.seed
-    try:
-        with Store(args.db or default_db()) as store:
-            pipeline = Pipeline(
-                backend,
-                store,
-                prompts,
-                options,
-                on_report=None if args.quiet else _progress_printer(sys.stderr),
-            )
-            summary = pipeline.run(args.paths)
-    finally:
-        backend.close()
-    failed_output = None
-    if args.output:
-        papers = [r.paper for r in summary.reports if r.paper is not None]
+    with sigterm_as_ctrl_c() as received:
         try:
-            write_text(args.output, "".join(paper.model_dump_json() + "\n" for paper in papers))
-        except OutputError as exc:
-            failed_output = exc
+            with Store(args.db or default_db()) as store:
+                pipeline = Pipeline(
+                    backend,
+                    store,
+                    prompts,
+                    options,
+                    on_report=None if args.quiet else _progress_printer(sys.stderr),
+                )
+                summary = pipeline.run(args.paths)
+        finally:
+            backend.close()
+        failed_output = None
+        if args.output:
+            papers = [r.paper for r in summary.reports if r.paper is not None]
+            try:
+                write_text(args.output, "".join(paper.model_dump_json() + "\n" for paper in papers))
+            except OutputError as exc:
+                failed_output = exc
     print(format_summary(summary, None if failed_output else args.output), file=sys.stderr)
     if failed_output:
         print(
@@ -227,8 +231,31 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if summary.interrupted:
-        return 130
+        return 128 + (received[0] if received else signal.SIGINT)
     return 0 if summary.ok else 1
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[list[int]]:
+    """SIGTERM (``kill``, a service manager, a container stopping) ends a run as Ctrl-C does.
+
+    Finished papers are already saved; this lets the run close itself: the summary, the -o file
+    and the run's record ('interrupted', not left 'running'). Yields the signals received.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():  # only it can set handlers
+        yield received
+        return
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
