@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ from typing import TextIO
 from . import __version__
 from .backends import BackendSettings, available_backends, data_dir, get_backend
 from .console import printable, printable_lines
-from .errors import SummarizerError
+from .errors import StoreError, SummarizerError
 from .output import STDOUT, OutputError, check_target, write_text
 from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents
 from .prompts import PromptSet, load_prompts
@@ -36,6 +37,22 @@ from .store import Store
 def default_db() -> Path:
     """$SUMMARIZER_DB, else summarizer.db in the user data directory."""
     return Path(os.environ.get("SUMMARIZER_DB") or data_dir() / "summarizer.db")
+
+
+def store_for_run(db: Path | None) -> Path:
+    """The store ``run`` writes: ``--db``, $SUMMARIZER_DB, else the data directory's (created).
+
+    A folder the user named is never created: a typo should be an error, not a new folder.
+    """
+    if db is None and not os.environ.get("SUMMARIZER_DB"):
+        folder = data_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the data folder {folder} ({exc.strerror}); set SUMMARIZER_HOME"
+            ) from exc
+    return db or default_db()
 
 
 def at_least(minimum: int) -> Callable[[str], int]:
@@ -168,6 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     except SummarizerError as exc:
         print(f"error: {printable(exc)}", file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:  # e.g. the disk filled up during a run
+        print(
+            f"error: the store failed ({printable(exc)}); what was finished is saved: fix the cause "
+            "(disk space, permissions), then run the same command again",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -199,7 +223,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     options.extract.seed = args.seed
     with sigterm_as_ctrl_c() as received:
         try:
-            with Store(args.db or default_db()) as store:
+            with Store(store_for_run(args.db)) as store:
                 pipeline = Pipeline(
                     backend,
                     store,
@@ -318,17 +342,9 @@ def dry_run(paths: list[str], limit: int | None, prompts_set: PromptSet) -> int:
     return 1 if bad else 0
 
 
-def existing_db(path: Path | None) -> Path:
-    """The store to read; refuse a missing one (Store() would create it empty and say nothing)."""
-    db = Path(path or default_db())
-    if not db.exists():
-        raise SummarizerError(f"no store at {db}: run 'summarizer run' first or pass --db")
-    return db
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """``summarizer export``."""
-    with Store(existing_db(args.db)) as store:
+    with Store(args.db or default_db(), read_only=True) as store:
         papers = [p.paper for p in store.papers() if p.paper is not None]
     if args.format == "jsonl":
         text = "".join(paper.model_dump_json() + "\n" for paper in papers)
@@ -347,7 +363,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Imported here: only this command needs the HTML renderer.
     from .report import write_report
 
-    with Store(existing_db(args.db)) as store:
+    with Store(args.db or default_db(), read_only=True) as store:
         size = write_report(store, args.output)
         papers = len(store.papers())
     if args.output != STDOUT:
