@@ -304,9 +304,11 @@ def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
 
 def format_summary(summary: RunSummary, output: str | None) -> str:
     """The closing block of ``run``."""
+    elsewhere = sum(1 for r in summary.reports if r.elsewhere)
     lines = [
-        f"documents: {summary.count('ok')} ok, {summary.count('skipped')} already done, "
-        f"{summary.count('rejected')} rejected, "
+        f"documents: {summary.count('ok')} ok, {summary.count('skipped') - elsewhere} already done, "
+        + (f"{elsewhere} in progress in another run, " if elsewhere else "")
+        + f"{summary.count('rejected')} rejected, "
         f"{summary.count('failed') + summary.count('invalid')} failed",
         f"findings: {summary.findings}; tokens: {summary.prompt_tokens} in / "
         f"{summary.completion_tokens} out; wall time: {summary.wall_seconds:.1f}s",

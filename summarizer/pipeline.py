@@ -43,6 +43,7 @@ class DocReport:
     reasks: int = 0
     message: str | None = None
     paper: PaperSummary | None = None
+    elsewhere: bool = False  # skipped: another live run on the same store is summarizing it
 
 
 @dataclass
@@ -244,12 +245,31 @@ class Pipeline:
                     DocReport(item.path, item.doc_id, "skipped", message=f"same text as {queued[key]}"),
                 )
                 continue
-            stored = None if self.options.force else self.store.get_result(key)
-            if stored is not None:
-                self._emit(summary, _skipped(item, stored.paper, stored.error))
+            skip = self._done_or_taken(item, key, run_id)
+            if skip is not None:
+                self._emit(summary, skip)
                 continue
             queued[key] = item.path
             yield item
+
+    def _done_or_taken(self, doc: Document, key: str, run_id: int) -> DocReport | None:
+        """Claim ``doc``'s result for this run; or why not: it is stored, or another run has it.
+
+        Other runs may share the store. The claim is taken before the model is asked, so no two
+        live runs ask for the same text; the result is looked up again after claiming, for one
+        that another run saved (and released) just before.
+        """
+        force = self.options.force
+        stored = None if force else self.store.get_result(key)
+        if stored is None:
+            holder = self.store.claim(key, run_id)
+            if holder is not None:
+                message = f"being summarized by {holder}; run again later to include it"
+                return DocReport(doc.path, doc.doc_id, "skipped", message=message, elsewhere=True)
+            stored = None if force else self.store.get_result(key)
+            if stored is not None:
+                self.store.release(key, run_id)
+        return None if stored is None else _skipped(doc, stored.paper, stored.error)
 
     def _finish_some(
         self, pending: dict[Future[ExtractionOutcome], Document], run_id: int, summary: RunSummary
@@ -281,6 +301,7 @@ class Pipeline:
                 path=doc.path,
                 kind="failure",
                 reason=base.message or "failed",
+                key=self.key_for(doc),
             )
             self._emit(summary, base)
             return
@@ -288,7 +309,7 @@ class Pipeline:
         if paper is not None and self.normalizer is not None:
             # Registry ids beside the names as written: a dictionary look-up, no model call.
             paper = self.normalizer.paper(paper, doc.text)
-        self.store.save_result(
+        paper_id = self.store.save_result(
             key=self.key_for(doc),
             run_id=run_id,
             info=self.info,
@@ -301,7 +322,15 @@ class Pipeline:
             calls=[dict(vars(c)) for c in outcome.calls],  # shallow: asdict deep-copied every message
             seconds=outcome.seconds,
             reasks=outcome.reasks,
+            replace=self.options.force,
         )
+        if paper_id is None:  # another run stored it while this one worked: theirs is kept
+            stored = self.store.get_result(self.key_for(doc))
+            base.status, base.message = "skipped", "another run stored it first; its result is kept"
+            base.paper = stored.paper if stored else None
+            base.findings = len(base.paper.findings) if base.paper else 0
+            self._emit(summary, base)
+            return
         if paper is None:
             base.status, base.message = "rejected", outcome.error
         else:
