@@ -7,6 +7,7 @@ whose (hash, model, prompt hash, schema version) result exists is skipped withou
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -91,20 +92,47 @@ class RunOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
+# A file's identity and state: inode, size and modification time (ns).
+FileStamp = tuple[int, int, int] | None
+CHANGED_WHILE_READ = "file changed while it was read (still being written?); run again when it is complete"
+
+
+def file_stamp(path: str) -> FileStamp:
+    """What changes when a file is rewritten, replaced or still being written; None if unreadable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def collect_documents(paths: list[str], limit: int | None = None) -> Iterator[Document | DocReport]:
     """Read inputs in order: a Document per usable file, a DocReport('invalid') per bad one."""
+    for item, _ in read_inputs(paths, limit):
+        yield item
+
+
+def read_inputs(
+    paths: list[str], limit: int | None = None
+) -> Iterator[tuple[Document | DocReport, FileStamp]]:
+    """``collect_documents`` with each file's stamp taken BEFORE it was read.
+
+    If the file's stamp differs when the result is about to be saved, the text that was read may
+    be a half-written or replaced version: see ``Pipeline._finish``.
+    """
     seen = 0
     for path, problem in iter_source_paths(paths):
         if limit is not None and seen >= limit:
             return
         seen += 1
         if problem is not None:
-            yield DocReport(path, Path(path).stem, "invalid", message=problem.reason)
+            yield DocReport(path, Path(path).stem, "invalid", message=problem.reason), None
             continue
+        stamp = file_stamp(path)
         try:
-            yield read_document(path)
+            yield read_document(path), stamp
         except SourceError as exc:
-            yield DocReport(path, Path(path).stem, "invalid", message=exc.reason)
+            yield DocReport(path, Path(path).stem, "invalid", message=exc.reason), stamp
 
 
 class Pipeline:
@@ -124,6 +152,7 @@ class Pipeline:
         self.options = options or RunOptions()
         self.on_report = on_report or (lambda report, index: None)
         self._extractor: Extractor | None = None
+        self._stamps: dict[str, FileStamp] = {}  # result key -> its file's stamp before reading
         self._extractor_lock = threading.Lock()
         # The normalisation index, where one was built (None: findings are stored without ids).
         self.normalizer = default_normalizer()
@@ -226,7 +255,7 @@ class Pipeline:
     def _todo(self, paths: list[str], run_id: int, summary: RunSummary) -> Iterator[Document]:
         """Documents that need a model call, read lazily; bad and finished ones are reported here."""
         queued: dict[str, str] = {}
-        for item in collect_documents(paths, self.options.limit):
+        for item, stamp in read_inputs(paths, self.options.limit):
             if isinstance(item, DocReport):
                 self.store.record_problem(
                     run_id=run_id,
@@ -250,6 +279,7 @@ class Pipeline:
                 self._emit(summary, skip)
                 continue
             queued[key] = item.path
+            self._stamps[key] = stamp
             yield item
 
     def _done_or_taken(self, doc: Document, key: str, run_id: int) -> DocReport | None:
@@ -292,16 +322,20 @@ class Pipeline:
             completion_tokens=outcome.completion_tokens,
             reasks=outcome.reasks,
         )
-        if outcome.failed:
-            # Transport or server failure: nothing stored as a result, so a re-run retries it.
-            base.status, base.message = "failed", outcome.error
+        key = self.key_for(doc)
+        changed = file_stamp(doc.path) != self._stamps.pop(key, None)
+        if outcome.failed or changed:
+            # Transport or server failure, or a text that is no longer the file's: nothing stored
+            # as a result, so a re-run tries again.
+            base.status = "invalid" if changed else "failed"
+            base.message = CHANGED_WHILE_READ if changed else outcome.error
             self.store.record_problem(
                 run_id=run_id,
                 doc_id=doc.doc_id,
                 path=doc.path,
-                kind="failure",
+                kind="source" if changed else "failure",
                 reason=base.message or "failed",
-                key=self.key_for(doc),
+                key=key,
             )
             self._emit(summary, base)
             return
@@ -310,7 +344,7 @@ class Pipeline:
             # Registry ids beside the names as written: a dictionary look-up, no model call.
             paper = self.normalizer.paper(paper, doc.text)
         paper_id = self.store.save_result(
-            key=self.key_for(doc),
+            key=key,
             run_id=run_id,
             info=self.info,
             doc_id=doc.doc_id,
@@ -325,7 +359,7 @@ class Pipeline:
             replace=self.options.force,
         )
         if paper_id is None:  # another run stored it while this one worked: theirs is kept
-            stored = self.store.get_result(self.key_for(doc))
+            stored = self.store.get_result(key)
             base.status, base.message = "skipped", "another run stored it first; its result is kept"
             base.paper = stored.paper if stored else None
             base.findings = len(base.paper.findings) if base.paper else 0
