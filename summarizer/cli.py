@@ -8,6 +8,7 @@ OPENAI_BASE_URL, OPENAI_API_KEY.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -18,16 +19,14 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
 
 from . import __version__
-from .backends import BackendSettings, available_backends, data_dir, get_backend
-from .console import printable, printable_lines
+from .backends import Backend, BackendSettings, available_backends, data_dir, get_backend
+from .console import RunDisplay, printable, printable_lines
 from .errors import StoreError, SummarizerError
 from .output import STDOUT, OutputError, check_target, write_text
-from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents
+from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents, count_inputs
 from .prompts import PromptSet, load_prompts
 from .retry import RetryPolicy
 from .schema import EntityRef, PaperSummary
@@ -114,7 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
     run.add_argument("--retries", type=at_least(1), default=6, help="attempts per request on 429/5xx/timeout")
     run.add_argument("--timeout", type=positive_seconds, default=600.0, help="seconds per request")
-    run.add_argument("-q", "--quiet", action="store_true", help="only the closing summary")
+    run.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="only the closing summary: no line per document, no progress",
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of one output paper object")
 
@@ -223,24 +227,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     options.extract.seed = args.seed
     with sigterm_as_ctrl_c() as received:
         try:
-            with Store(store_for_run(args.db)) as store:
-                pipeline = Pipeline(
-                    backend,
-                    store,
-                    prompts,
-                    options,
-                    on_report=None if args.quiet else _progress_printer(sys.stderr),
-                )
-                summary = pipeline.run(args.paths)
+            summary, pipeline = run_batch(args, backend, prompts, options)
         finally:
             backend.close()
-        failed_output = None
-        if args.output:
-            papers = [r.paper for r in summary.reports if r.paper is not None]
-            try:
-                write_text(args.output, "".join(paper.model_dump_json() + "\n" for paper in papers))
-            except OutputError as exc:
-                failed_output = exc
+        failed_output = write_run_output(args.output, summary)
     print(format_summary(summary, None if failed_output else args.output), file=sys.stderr)
     if failed_output:
         print(
@@ -259,7 +249,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-@contextmanager
+def run_batch(
+    args: argparse.Namespace, backend: Backend, prompts: PromptSet, options: RunOptions
+) -> tuple[RunSummary, Pipeline]:
+    """The batch itself: the store, what the terminal shows, the pipeline (returned as well)."""
+    with Store(store_for_run(args.db)) as store:
+        display = None if args.quiet else RunDisplay(sys.stderr, count_inputs(args.paths, args.limit))
+        on_report = None if display is None else _progress_printer(display)
+        pipeline = Pipeline(backend, store, prompts, options, on_report=on_report)
+        with display or contextlib.nullcontext():
+            return pipeline.run(args.paths), pipeline
+
+
+def write_run_output(target: str | None, summary: RunSummary) -> OutputError | None:
+    """Write run's -o file (the papers done or already stored); returns the error, if any."""
+    if not target:
+        return None
+    papers = [r.paper for r in summary.reports if r.paper is not None]
+    try:
+        write_text(target, "".join(paper.model_dump_json() + "\n" for paper in papers))
+    except OutputError as exc:
+        return exc
+    return None
+
+
+@contextlib.contextmanager
 def sigterm_as_ctrl_c() -> Iterator[list[int]]:
     """SIGTERM (``kill``, a service manager, a container stopping) ends a run as Ctrl-C does.
 
@@ -282,7 +296,7 @@ def sigterm_as_ctrl_c() -> Iterator[list[int]]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
+def _progress_printer(display: RunDisplay) -> Callable[[DocReport, int], None]:
     def show(report: DocReport, index: int) -> None:
         detail = {
             "ok": f"{report.findings} findings"
@@ -293,11 +307,10 @@ def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
             else report.message or "skipped",  # a rejected result, or the same text as another file
         }.get(report.status, report.message or "")
         timing = f"{report.seconds:5.1f}s" if report.seconds else "     -"
-        line = f"[{index:>4}] {report.status:<8} {timing}  {report.path}: {detail}"
-        stream.write(printable(line) + "\n")
+        display.line(f"[{index:>4}] {report.status:<8} {timing}  {report.path}: {detail}")
         if report.status == "ok" and report.message:
-            stream.write(f"         note: {printable(report.message)}\n")
-        stream.flush()
+            display.line(f"         note: {report.message}")
+        display.advance()
 
     return show
 

@@ -106,6 +106,12 @@ def file_stamp(path: str) -> FileStamp:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def count_inputs(paths: list[str], limit: int | None = None) -> int:
+    """How many inputs ``collect_documents`` will go through; files are listed, not read."""
+    count = sum(1 for _ in iter_source_paths(paths))
+    return count if limit is None else min(count, limit)
+
+
 def collect_documents(paths: list[str], limit: int | None = None) -> Iterator[Document | DocReport]:
     """Read inputs in order: a Document per usable file, a DocReport('invalid') per bad one."""
     for item, _ in read_inputs(paths, limit):
