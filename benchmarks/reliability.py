@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import hashlib
+import io
 import logging
 import os
 import re
@@ -247,7 +249,7 @@ def _papers(db: Path) -> int:
         return 0
 
 
-def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20, processes: int = 1) -> Row:
+def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20) -> Row:
     """The CLI in a subprocess, killed after a few papers, then the same command again."""
     lost = duplicates = 0
     saved_at_kill: list[int] = []
@@ -258,7 +260,6 @@ def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20, proces
             write_abstracts(folder, docs)
             args = [sys.executable, "-m", "summarizer.cli", "run", str(folder), "--backend", "openai"]
             args += ["--base-url", stub.base_url, "--db", str(db), "--concurrency", "2"]
-            args += ["--processes", str(processes)]
             env = {**os.environ, "SUMMARIZER_HOME": str(base / "home")}
             previous = signal.signal(signal.SIGINT, signal.default_int_handler)
             try:
@@ -282,8 +283,264 @@ def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20, proces
             if again.count("skipped") != len(saved):
                 lost += 1  # a saved paper was asked for again
     text = f"saved at the kill: {', '.join(map(str, saved_at_kill))} of {docs}; each re-run finished the rest"
-    where = f", {processes} worker processes" if processes > 1 else ""
-    return Row(f"{sig.name} mid-batch (x{runs} runs{where})", runs * docs, text, lost, duplicates)
+    return Row(f"{sig.name} mid-batch (x{runs} runs)", runs * docs, text, lost, duplicates)
+
+
+# --- issue 12's defects: each scenario that once went wrong, N times -------------------------
+
+
+def _cli(argv: list[str]) -> tuple[int, str, str]:
+    """``summarizer`` in this process; returns exit code, stdout and stderr."""
+    from summarizer.cli import main as cli_main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = cli_main(argv)
+        except SystemExit as exc:  # argparse's usage errors
+            rc = int(exc.code or 0)
+    return rc, out.getvalue(), err.getvalue()
+
+
+def _run_args(stub: StubServer, folder: Path, db: Path) -> list[str]:
+    return ["run", str(folder), "--backend", "openai", "--base-url", stub.base_url, "--db", str(db)]
+
+
+def csv_injection_row(n: int, work: Path) -> Row:
+    """N stored papers whose every model-written cell starts a formula, exported as CSV."""
+    from summarizer.schema import SCHEMA_VERSION, Evidence, Finding, PaperSummary
+    from summarizer.store import RunInfo, Store
+
+    triggers = ("=", "+", "-", "@", "\t", "\r")
+    db = work / "store.db"
+    work.mkdir(parents=True)
+    info = RunInfo("openai", "m", None, "p" * 64, SCHEMA_VERSION, 0.0, 42, 1)
+    quote = "GENEX knockdown restored cisplatin sensitivity."
+    with Store(db) as store:
+        run_id = store.start_run(info)
+        for i in range(n):
+            t = triggers[i % len(triggers)]
+            finding = Finding(
+                factor=f'{t}HYPERLINK("http://x/{i}")',
+                factor_type="gene",
+                alteration="knockdown",
+                therapy=f"{t}cmd|'/C calc'!A{i}",
+                therapy_class="chemotherapy",
+                cancer_type=f"{t}SUM(A1:A{i})",
+                effect="reverses_resistance",
+                mechanism=f"{t}1+{i}",
+                evidence=[Evidence(quote=quote, start=0, end=len(quote))],
+            )
+            paper = PaperSummary(doc_id=f"doc{i}", sha256=f"{i:064x}", summary="s", findings=[finding])
+            store.save_result(
+                key=f"k{i}", run_id=run_id, info=info, doc_id=paper.doc_id, sha256=paper.sha256,
+                path=f"doc{i}.txt", source_text=quote, paper=paper, error=None, calls=[], seconds=0.0,
+            )  # fmt: skip
+    rc, out, _ = _cli(["export", "--db", str(db), "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(out)))
+    cells = [row[c] for row in rows for c in ("factor", "therapy", "cancer_type", "mechanism")]
+    raw = sum(1 for cell in cells if cell.startswith(triggers))
+    ids = Counter(row["doc_id"] for row in rows)
+    outcome = f"exit {rc}; {len(cells) - raw} of {len(cells)} formula cells neutralised, {raw} raw"
+    return Row(
+        "CSV cells starting = + - @ tab CR", n, outcome, n - len(ids), sum(c - 1 for c in ids.values())
+    )
+
+
+def two_runs_row(runs: int, work: Path, docs: int = 20) -> Row:
+    """Two CLI runs started together on a NEW store and the same folder, then a re-run."""
+    lost = duplicates = errors = 0
+    split: list[str] = []
+    with StubServer(delay_s=0.02) as stub:
+        for r in range(runs):
+            base = work / f"r{r}"
+            folder, db = base / "in", base / "store.db"
+            write_abstracts(folder, docs)
+            env = {**os.environ, "SUMMARIZER_HOME": str(base / "home")}
+            before = len(stub.records)
+            args = [
+                sys.executable,
+                "-m",
+                "summarizer.cli",
+                *_run_args(stub, folder, db),
+                "--concurrency",
+                "2",
+            ]
+            procs = [
+                subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+                for _ in "ab"
+            ]
+            outputs = [p.communicate(timeout=120)[0].decode(errors="replace") for p in procs]
+            errors += sum(p.returncode != 0 for p in procs)
+            asked = Counter(x.study for x in stub.records[before:] if x.kind == "paper")
+            duplicates += sum(c - 1 for c in asked.values())
+            split.append("+".join(str(len(re.findall(r"\] ok ", o))) for o in outputs))
+            again = run_batch(stub.base_url, [folder], db)
+            per_doc, dup_keys = _stored(db)
+            lost += docs - len(per_doc) + again.count("ok")
+            duplicates += sum(c - 1 for c in per_doc.values()) + dup_keys
+            with sqlite3.connect(db) as conn:
+                statuses = {s for (s,) in conn.execute("SELECT status FROM runs")}
+                errors += statuses != {"done"}
+    outcome = f"{2 * runs - errors} of {2 * runs} runs done; ok split {', '.join(split)} of {docs}"
+    outcome += "; each text sent to the model once" if not duplicates else ""
+    return Row("two runs at once on a new store, same folder", runs * docs, outcome, lost, duplicates)
+
+
+def store_errors_row(work: Path) -> Row:
+    """Each kind of unusable store, with every command that opens it."""
+    from summarizer.store import MIGRATIONS, Store
+
+    inputs = work / "in"
+    write_abstracts(inputs, 2)
+    a_file = work / "notes.txt"
+    a_file.write_text("not a folder")
+
+    def not_sqlite(p: Path) -> None:
+        p.write_text("id,title\n1,x\n" * 50)
+
+    def other_app(p: Path) -> None:
+        with contextlib.closing(sqlite3.connect(p)) as conn:
+            conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+            conn.commit()
+
+    def newer(p: Path) -> None:
+        Store(p).close()
+        with contextlib.closing(sqlite3.connect(p)) as conn:
+            conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+
+    kinds: dict[str, Callable[[Path], None] | None] = {
+        "missing folder": None, "under a file": None, "not SQLite": not_sqlite,
+        "another application's": other_app, "newer version": newer,
+    }  # fmt: skip
+    tried = ok = changed = 0
+    with StubServer() as stub:
+        for index, (kind, make) in enumerate(kinds.items()):
+            for c, command in enumerate(("run", "export", "report", "eval")):
+                folder = work / f"k{index}-{c}"
+                folder.mkdir()
+                db = {"missing folder": folder / "gone" / "s.db", "under a file": a_file / "s.db"}.get(
+                    kind, folder / "s.db"
+                )
+                if make:
+                    make(db)
+                before = db.read_bytes() if db.is_file() else None
+                argv = {
+                    "run": _run_args(stub, inputs, db),
+                    "export": ["export", "--db", str(db), "-o", str(folder / "o.jsonl")],
+                    "report": ["report", "--db", str(db), "-o", str(folder / "r.html")],
+                    "eval": ["eval", "--gold", str(ROOT / "tests" / "gold"), "--db", str(db)],
+                }[command]
+                rc, _, err = _cli(argv)
+                tried += 1
+                ok += rc == 2 and err.startswith("error: ") and err.count("\n") == 1
+                changed += (db.read_bytes() if db.is_file() else None) != before
+        requests = stub.requests
+    outcome = f"{ok} of {tried} (5 kinds x run/export/report/eval): exit 2 with one line; "
+    outcome += f"{changed} files changed; {requests} model requests"
+    return Row(
+        "unusable --db (missing folder, under a file, not SQLite, other app's, newer)",
+        tried,
+        outcome,
+        changed,
+        0,
+    )
+
+
+def rewritten_row(n: int, work: Path) -> Row:
+    """N files half-written when read, completed while the model works on them."""
+    folder = work / "in"
+    folder.mkdir(parents=True)
+    full = {folder / f"doc{i:05d}.txt": synthetic_abstract(i, extra_sentences=3) for i in range(n)}
+    for path, text in full.items():
+        path.write_text(text[: len(text) // 2])
+
+    def complete(index: int, body: dict[str, Any]) -> str:
+        for path, text in full.items():
+            if path.read_text() != text:
+                path.write_text(text)
+                break
+        return "ok"
+
+    db = work / "store.db"
+    with StubServer(choose=complete) as stub:
+        first = run_batch(stub.base_url, [folder], db)
+        second = run_batch(stub.base_url, [folder], db)
+    per_doc, dup_keys = _stored(db)
+    with sqlite3.connect(db) as conn:
+        truncated = sum(
+            1 for (t,) in conn.execute("SELECT source_text FROM papers") if t not in full.values()
+        )
+    lost = n - len(per_doc) + truncated
+    outcome = _outcome(Counter(r.status for r in first.reports), Counter(r.status for r in second.reports))
+    return Row("file rewritten while read", n, f"{outcome}; {truncated} truncated texts stored", lost,
+               sum(c - 1 for c in per_doc.values()) + dup_keys)  # fmt: skip
+
+
+def hostile_names_row(n: int, work: Path) -> Row:
+    """N files named with terminal escapes, bells, CRs and bidirectional overrides."""
+    names = ("red\x1b[31m{i}", "bell\x07\rfake{i}", "evil\u202e{i}txt.exe", "nl\n{i}", "c1\x9b{i}")
+    folder = work / "in"
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"{names[i % len(names)].format(i=i)}.txt").write_text(synthetic_abstract(i))
+    with StubServer() as stub:
+        _, out, err = _cli(["run", str(folder), "--dry-run"])
+        rc, out2, err2 = _cli(_run_args(stub, folder, work / "store.db"))
+    raw = sum(1 for ch in out + err + out2 + err2 if ch in "\x1b\x07\r\u202e\x9b")
+    per_doc, dup_keys = _stored(work / "store.db")
+    outcome = f"exit {rc}; {len(per_doc)} ok; {raw} raw control or bidi characters printed (run and dry run)"
+    return Row("file names with control / bidi characters", n, outcome, n - len(per_doc) + raw,
+               sum(c - 1 for c in per_doc.values()) + dup_keys)  # fmt: skip
+
+
+def output_row(n: int, work: Path) -> Row:
+    """-o through a symlink, -o -, and an -o whose folder vanishes during the run."""
+    folder = work / "in"
+    write_abstracts(folder, n)
+    (work / "real").mkdir()
+    (work / "link.jsonl").symlink_to(Path("real") / "out.jsonl")
+    gone = work / "gone"
+    gone.mkdir()
+    lost = 0
+    with StubServer() as stub:
+        rc1, _, _ = _cli([*_run_args(stub, folder, work / "a.db"), "-o", str(work / "link.jsonl")])
+        linked = (work / "link.jsonl").is_symlink() and len(
+            (work / "real" / "out.jsonl").read_text().splitlines()
+        )
+        rc2, out, _ = _cli([*_run_args(stub, folder, work / "b.db"), "-o", "-"])
+        stdout_lines = len(out.splitlines())
+
+    def remove_folder(index: int, body: dict[str, Any]) -> str:
+        if gone.exists():
+            gone.rmdir()
+        return "ok"
+
+    with StubServer(choose=remove_folder) as stub:
+        rc3, _, err = _cli([*_run_args(stub, folder, work / "c.db"), "-o", str(gone / "out.jsonl")])
+    stored = len(_stored(work / "c.db")[0])
+    lost += (n - (linked or 0)) + (n - stdout_lines) + (n - stored)
+    one_line = (
+        sum(1 for line in err.splitlines() if line.startswith("error:")) == 1 and "Traceback" not in err
+    )
+    outcome = f"link kept, {linked} papers in its target; '-o -': {stdout_lines} lines on stdout; "
+    outcome += (
+        f"folder removed mid-run: exit {rc3}, {'one line' if one_line else 'NOT one line'}, {stored} stored"
+    )
+    return Row("-o through a symlink / to - / write error", 3 * n, outcome, lost, 0)
+
+
+def arguments_row() -> Row:
+    """Negative and zero counts, and the settings' printed form."""
+    from summarizer.backends import BackendSettings
+
+    cases = [("--limit", "-1"), ("--retries", "-1"), ("--retries", "0"), ("--concurrency", "-4"),
+             ("--concurrency", "0"), ("--max-reasks", "-1"), ("--timeout", "-5")]  # fmt: skip
+    refused = sum(_cli(["run", "nowhere", "--dry-run", flag, value])[0] == 2 for flag, value in cases)
+    key = "sk-reliability-secret-000"
+    leaked = key in repr(BackendSettings(api_key=key))
+    outcome = f"{refused} of {len(cases)} refused as usage errors; API key in settings repr: {leaked}"
+    return Row("negative counts; API key in settings repr", len(cases) + 1, outcome, 0, 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,10 +557,16 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(fault_row(name, fault, mode, args.n, Path(tmp) / f"f{index}"))
         for index, name in enumerate(INPUTS):
             rows.append(input_row(name, args.n, Path(tmp) / f"i{index}"))
-        for processes in (1, 2):
-            for sig in (signal.SIGKILL, signal.SIGINT):
-                work = Path(tmp) / f"{sig.name}-{processes}"
-                rows.append(crash_row(sig, args.crash_runs, work, processes=processes))
+        for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGTERM):
+            rows.append(crash_row(sig, args.crash_runs, Path(tmp) / sig.name))
+        defects = Path(tmp) / "defects"
+        rows.append(csv_injection_row(args.n, defects / "csv"))
+        rows.append(two_runs_row(args.crash_runs, defects / "two-runs"))
+        rows.append(store_errors_row(defects / "store"))
+        rows.append(rewritten_row(args.n, defects / "rewritten"))
+        rows.append(hostile_names_row(args.n, defects / "names"))
+        rows.append(output_row(args.n, defects / "output"))
+        rows.append(arguments_row())
     print("| fault or input | tried | outcome | lost | duplicates |")
     print("|---|---:|---|---:|---:|")
     for row in rows:

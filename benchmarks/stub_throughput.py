@@ -5,14 +5,13 @@ request after ``--latency`` seconds. For each concurrency the ideal wall time is
 ``requests x latency / concurrency``; what is above it is the pipeline's own overhead (reading,
 prompting, instructor/pydantic validation, SQLite writes) plus the client's HTTP stack.
 
-    python benchmarks/stub_throughput.py        # 1,000 documents, 200 ms, 1/8/32, 1 and 2 processes
-    python benchmarks/stub_throughput.py --docs 200 --serial-docs 50 --processes 1
+    python benchmarks/stub_throughput.py        # 1,000 documents, 200 ms, concurrency 1/8/32
+    python benchmarks/stub_throughput.py --docs 200 --serial-docs 50
 
 Concurrency 1 is run on ``--serial-docs`` documents (1,000 x 200 ms would take over 3 minutes);
 efficiency (ideal / measured) is comparable across rows either way. "client CPU" is the CPU time
-per request of the pipeline's process and its worker processes: the GIL lets one process spend
-at most ~1 CPU-second per second, so when that approaches ``latency / concurrency`` the run is
-CPU-bound; worker processes (``--processes``) spread it over the cores.
+per request of the pipeline's process: the GIL lets one process spend at most ~1 CPU-second per
+second, so when that approaches ``latency / concurrency`` the run is CPU-bound.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import argparse
 import cProfile
 import json
 import pstats
-import resource
 import subprocess
 import sys
 import tempfile
@@ -57,15 +55,11 @@ def stub_stats(base_url: str) -> dict[str, int]:
 
 
 def _cpu_seconds() -> float:
-    """CPU of this process plus its finished children: the worker processes, once joined (the
-    stub is a child too, but it runs to the end, so it never counts)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+    """CPU of this process (the stub is a child, but it runs to the end, so it never counts)."""
+    return time.process_time()
 
 
-def measure(
-    base_url: str, folder: Path, docs: int, concurrency: int, profile: bool, processes: int = 1
-) -> dict[str, float]:
+def measure(base_url: str, folder: Path, docs: int, concurrency: int, profile: bool) -> dict[str, float]:
     """One fresh batch of ``docs`` documents; wall time and the stub's request count."""
     paths = sorted(folder.glob("*.txt"))[:docs]
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,7 +69,7 @@ def measure(
         if profiler:
             profiler.enable()
         db = Path(tmp) / "store.db"
-        summary = run_batch(base_url, paths, db, concurrency=concurrency, processes=processes, timeout_s=60)
+        summary = run_batch(base_url, paths, db, concurrency=concurrency, timeout_s=60)
         if profiler:
             profiler.disable()
         wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
@@ -95,13 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serial-docs", type=int, default=100, help="documents for concurrency 1")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request")
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated levels")
-    parser.add_argument(
-        "--processes", default="1,2", help="comma-separated worker-process counts, for levels above 1"
-    )
     parser.add_argument("--profile", action="store_true", help="cProfile the highest level")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",")]
-    process_counts = [int(p) for p in args.processes.split(",")]
 
     proc, base_url = start_stub(args.latency)
     try:
@@ -111,25 +101,23 @@ def main(argv: list[str] | None = None) -> int:
             measure(base_url, folder, 5, 1, False)  # warm-up: imports, first connection
             rows = []
             for level in levels:
-                for processes in [1] if level == 1 else process_counts:
-                    docs = args.serial_docs if level == 1 else args.docs
-                    profile = args.profile and level == max(levels) and processes == 1
-                    result = measure(base_url, folder, docs, level, profile, processes)
-                    ideal = result["requests"] * args.latency / level
-                    rows.append((level, processes, result, ideal))
+                docs = args.serial_docs if level == 1 else args.docs
+                result = measure(base_url, folder, docs, level, args.profile and level == max(levels))
+                ideal = result["requests"] * args.latency / level
+                rows.append((level, result, ideal))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
     print(f"latency {args.latency * 1000:.0f} ms per request; ideal = requests x latency / concurrency\n")
     print(
-        "| concurrency | processes | documents | requests | measured s | ideal s | efficiency | docs/s "
+        "| concurrency | documents | requests | measured s | ideal s | efficiency | docs/s "
         "| client CPU ms/request |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for level, processes, result, ideal in rows:
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for level, result, ideal in rows:
         print(
-            f"| {level} | {processes} | {result['docs']:.0f} | {result['requests']:.0f} | "
+            f"| {level} | {result['docs']:.0f} | {result['requests']:.0f} | "
             f"{result['wall']:.2f} | "
             f"{ideal:.2f} | {ideal / result['wall']:.0%} | {result['docs'] / result['wall']:.1f} | "
             f"{1000 * result['cpu'] / result['requests']:.1f} |"

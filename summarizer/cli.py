@@ -8,20 +8,25 @@ OPENAI_BASE_URL, OPENAI_API_KEY.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
 import logging
 import os
+import signal
+import sqlite3
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
 
 from . import __version__
-from .backends import BackendSettings, available_backends, data_dir, get_backend
-from .errors import SummarizerError
-from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents
+from .backends import Backend, BackendSettings, available_backends, data_dir, get_backend
+from .console import RunDisplay, printable, printable_lines
+from .errors import StoreError, SummarizerError
+from .output import STDOUT, OutputError, check_target, write_text
+from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents, count_inputs
 from .prompts import PromptSet, load_prompts
 from .retry import RetryPolicy
 from .schema import EntityRef, PaperSummary
@@ -31,6 +36,48 @@ from .store import Store
 def default_db() -> Path:
     """$SUMMARIZER_DB, else summarizer.db in the user data directory."""
     return Path(os.environ.get("SUMMARIZER_DB") or data_dir() / "summarizer.db")
+
+
+def store_for_run(db: Path | None) -> Path:
+    """The store ``run`` writes: ``--db``, $SUMMARIZER_DB, else the data directory's (created).
+
+    A folder the user named is never created: a typo should be an error, not a new folder.
+    """
+    if db is None and not os.environ.get("SUMMARIZER_DB"):
+        folder = data_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the data folder {folder} ({exc.strerror}); set SUMMARIZER_HOME"
+            ) from exc
+    return db or default_db()
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``minimum`` (a usage error otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return value
+
+    return parse
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="summarize .txt abstracts (files or folders)")
     run.add_argument("paths", nargs="+", help="files or folders of .txt abstracts")
-    run.add_argument("-o", "--output", help="write one JSON object per paper to this JSONL file")
+    run.add_argument(
+        "-o", "--output", help="write one JSON object per paper to this JSONL file (- for stdout)"
+    )
     run.add_argument("--db", type=Path, help="SQLite store (default: $SUMMARIZER_DB or data dir)")
     run.add_argument(
         "--backend",
@@ -56,22 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--base-url", help="endpoint for --backend openai ($OPENAI_BASE_URL)")
     run.add_argument("--api-key", help="API key for --backend openai ($OPENAI_API_KEY)")
     run.add_argument("--mode", help="instructor mode: json_schema (default), tools, json, md_json")
-    run.add_argument("--limit", type=int, help="process at most N documents")
+    run.add_argument("--limit", type=at_least(0), help="process at most N documents")
     run.add_argument("--force", action="store_true", help="redo documents already in the store")
     run.add_argument("--dry-run", action="store_true", help="show prompts and sizes; call nothing")
-    run.add_argument("--concurrency", type=int, default=1, help="parallel requests (default 1)")
-    run.add_argument(
-        "--processes",
-        type=int,
-        default=int(os.environ.get("SUMMARIZER_PROCESSES", "1")),
-        help="worker processes sharing --concurrency, for fast remote endpoints: one process tops "
-        "out near 200 requests/s of client CPU ($SUMMARIZER_PROCESSES, default 1)",
-    )
-    run.add_argument("--max-reasks", type=int, default=1, help="validation re-asks per document")
+    run.add_argument("--concurrency", type=at_least(1), default=1, help="parallel requests (default 1)")
+    run.add_argument("--max-reasks", type=at_least(0), default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
-    run.add_argument("--retries", type=int, default=6, help="attempts per request on 429/5xx/timeout")
-    run.add_argument("--timeout", type=float, default=600.0, help="seconds per request")
-    run.add_argument("-q", "--quiet", action="store_true", help="only the closing summary")
+    run.add_argument("--retries", type=at_least(1), default=6, help="attempts per request on 429/5xx/timeout")
+    run.add_argument("--timeout", type=positive_seconds, default=600.0, help="seconds per request")
+    run.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="only the closing summary: no line per document, no progress",
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of one output paper object")
 
@@ -83,11 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="jsonl",
         help="jsonl (papers), csv (findings) or graphml (atlas graph for Cytoscape/Gephi)",
     )
-    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument("-o", "--output", default=STDOUT, help="file to write (default -: standard output)")
 
     report = sub.add_parser("report", help="write one self-contained HTML review report and atlas")
     report.add_argument("--db", type=Path, help="SQLite store (default: $SUMMARIZER_DB or data dir)")
-    report.add_argument("-o", "--output", default="report.html", help="HTML file (default report.html)")
+    report.add_argument(
+        "-o", "--output", default="report.html", help="HTML file (default report.html; - for stdout)"
+    )
 
     evaluate = sub.add_parser("eval", help="score predictions against a folder of gold files")
     evaluate.add_argument("--gold", type=Path, default=Path("tests/gold"), help="gold folder (tests/gold)")
@@ -138,7 +187,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "normalize":
             return cmd_normalize(args)
     except SummarizerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:  # e.g. the disk filled up during a run
+        print(
+            f"error: the store failed ({printable(exc)}); what was finished is saved: fix the cause "
+            "(disk space, permissions), then run the same command again",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -158,42 +214,89 @@ def cmd_run(args: argparse.Namespace) -> int:
     prompts = load_prompts()
     if args.dry_run:
         return dry_run(args.paths, args.limit, prompts)
+    if args.output:
+        check_target(args.output)  # before hours of work, not after
     backend = get_backend(args.backend, settings)
     options = RunOptions(
         limit=args.limit,
         force=args.force,
         concurrency=args.concurrency,
-        processes=args.processes,
         retry=RetryPolicy(attempts=args.retries),
     )
     options.extract.max_reasks = args.max_reasks
     options.extract.seed = args.seed
-    try:
-        with Store(args.db or default_db()) as store:
-            pipeline = Pipeline(
-                backend,
-                store,
-                prompts,
-                options,
-                on_report=None if args.quiet else _progress_printer(sys.stderr),
-            )
-            summary = pipeline.run(args.paths)
-    finally:
-        backend.close()
-    if args.output:
-        _write_jsonl(args.output, [r.paper for r in summary.reports if r.paper is not None])
-    print(format_summary(summary, args.output), file=sys.stderr)
+    with sigterm_as_ctrl_c() as received:
+        try:
+            summary, pipeline = run_batch(args, backend, prompts, options)
+        finally:
+            backend.close()
+        failed_output = write_run_output(args.output, summary)
+    print(format_summary(summary, None if failed_output else args.output), file=sys.stderr)
+    if failed_output:
+        print(
+            f"error: {printable(failed_output)}; the results are in the store: "
+            "write them with 'summarizer export -o FILE'",
+            file=sys.stderr,
+        )
+        return 2
     if summary.findings and pipeline.normalizer is None:
         print(
             "note: findings stored without registry ids; for them run 'summarizer normalize --build'",
             file=sys.stderr,
         )
     if summary.interrupted:
-        return 130
+        return 128 + (received[0] if received else signal.SIGINT)
     return 0 if summary.ok else 1
 
 
-def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
+def run_batch(
+    args: argparse.Namespace, backend: Backend, prompts: PromptSet, options: RunOptions
+) -> tuple[RunSummary, Pipeline]:
+    """The batch itself: the store, what the terminal shows, the pipeline (returned as well)."""
+    with Store(store_for_run(args.db)) as store:
+        display = None if args.quiet else RunDisplay(sys.stderr, count_inputs(args.paths, args.limit))
+        on_report = None if display is None else _progress_printer(display)
+        pipeline = Pipeline(backend, store, prompts, options, on_report=on_report)
+        with display or contextlib.nullcontext():
+            return pipeline.run(args.paths), pipeline
+
+
+def write_run_output(target: str | None, summary: RunSummary) -> OutputError | None:
+    """Write run's -o file (the papers done or already stored); returns the error, if any."""
+    if not target:
+        return None
+    papers = [r.paper for r in summary.reports if r.paper is not None]
+    try:
+        write_text(target, "".join(paper.model_dump_json() + "\n" for paper in papers))
+    except OutputError as exc:
+        return exc
+    return None
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[list[int]]:
+    """SIGTERM (``kill``, a service manager, a container stopping) ends a run as Ctrl-C does.
+
+    Finished papers are already saved; this lets the run close itself: the summary, the -o file
+    and the run's record ('interrupted', not left 'running'). Yields the signals received.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():  # only it can set handlers
+        yield received
+        return
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _progress_printer(display: RunDisplay) -> Callable[[DocReport, int], None]:
     def show(report: DocReport, index: int) -> None:
         detail = {
             "ok": f"{report.findings} findings"
@@ -204,25 +307,27 @@ def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:
             else report.message or "skipped",  # a rejected result, or the same text as another file
         }.get(report.status, report.message or "")
         timing = f"{report.seconds:5.1f}s" if report.seconds else "     -"
-        stream.write(f"[{index:>4}] {report.status:<8} {timing}  {report.path}: {detail}\n")
+        display.line(f"[{index:>4}] {report.status:<8} {timing}  {report.path}: {detail}")
         if report.status == "ok" and report.message:
-            stream.write(f"         note: {report.message}\n")
-        stream.flush()
+            display.line(f"         note: {report.message}")
+        display.advance()
 
     return show
 
 
 def format_summary(summary: RunSummary, output: str | None) -> str:
     """The closing block of ``run``."""
+    elsewhere = sum(1 for r in summary.reports if r.elsewhere)
     lines = [
-        f"documents: {summary.count('ok')} ok, {summary.count('skipped')} already done, "
-        f"{summary.count('rejected')} rejected, "
+        f"documents: {summary.count('ok')} ok, {summary.count('skipped') - elsewhere} already done, "
+        + (f"{elsewhere} in progress in another run, " if elsewhere else "")
+        + f"{summary.count('rejected')} rejected, "
         f"{summary.count('failed') + summary.count('invalid')} failed",
         f"findings: {summary.findings}; tokens: {summary.prompt_tokens} in / "
         f"{summary.completion_tokens} out; wall time: {summary.wall_seconds:.1f}s",
     ]
-    if output:
-        lines.append(f"wrote {output}")
+    if output and output != STDOUT:
+        lines.append(f"wrote {printable(output)}")
     if summary.interrupted:
         lines.append("interrupted: finished documents are saved; run the same command to resume")
     return "\n".join(lines)
@@ -235,32 +340,26 @@ def dry_run(paths: list[str], limit: int | None, prompts_set: PromptSet) -> int:
     bad = 0
     for item in collect_documents(paths, limit):
         if isinstance(item, DocReport):
-            print(f"\n=== {item.path}: skipped: {item.message}")
+            print("\n" + printable(f"=== {item.path}: skipped: {item.message}"))
             bad += 1
             continue
         user = prompts_set.render_user(item.numbered_view())
         # ~4 characters per token for English prose; the server's tokenizer decides exactly.
         estimate = (len(prompts_set.system) + len(user)) // 4
-        print(
-            f"\n=== {item.path} (id {item.doc_id}, sha256 {item.sha256[:12]}…, "
+        header = (
+            f"=== {item.path} (id {item.doc_id}, sha256 {item.sha256[:12]}…, "
             f"{len(item.sentences)} sentences, ~{estimate} prompt tokens) ==="
         )
-        print(f"title: {item.title}\ndoi: {item.doi}  pmid: {item.pmid}  year: {item.year}")
+        print("\n" + printable(header))
+        print(printable(f"title: {item.title}"))
+        print(f"doi: {printable(item.doi)}  pmid: {item.pmid}  year: {item.year}")
         print(user)
     return 1 if bad else 0
 
 
-def existing_db(path: Path | None) -> Path:
-    """The store to read; refuse a missing one (Store() would create it empty and say nothing)."""
-    db = Path(path or default_db())
-    if not db.exists():
-        raise SummarizerError(f"no store at {db}: run 'summarizer run' first or pass --db")
-    return db
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """``summarizer export``."""
-    with Store(existing_db(args.db)) as store:
+    with Store(args.db or default_db(), read_only=True) as store:
         papers = [p.paper for p in store.papers() if p.paper is not None]
     if args.format == "jsonl":
         text = "".join(paper.model_dump_json() + "\n" for paper in papers)
@@ -270,10 +369,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         text = graphml(build_atlas(papers))
     else:
         text = findings_csv(papers)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_text(args.output, text)
     return 0
 
 
@@ -282,10 +378,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Imported here: only this command needs the HTML renderer.
     from .report import write_report
 
-    with Store(existing_db(args.db)) as store:
+    with Store(args.db or default_db(), read_only=True) as store:
         size = write_report(store, args.output)
         papers = len(store.papers())
-    print(f"wrote {args.output} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)
+    if args.output != STDOUT:
+        print(f"wrote {printable(args.output)} ({papers} papers, {size / 1024:.0f} kB)", file=sys.stderr)
     return 0
 
 
@@ -300,7 +397,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         predictions=args.predictions,
         texts=args.texts,
     )
-    print(json.dumps(result.to_dict(), indent=2) if args.json else format_report(result))
+    # JSON escapes control characters itself; the table shows doc ids, which are file names.
+    print(json.dumps(result.to_dict(), indent=2) if args.json else printable_lines(format_report(result)))
     return 0
 
 
@@ -401,39 +499,52 @@ CSV_COLUMNS = [
 ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell that would start a formula gets a leading single quote (OWASP's advice).
+
+    Model answers fill most cells, and the abstracts they come from are untrusted too.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def findings_csv(papers: list[PaperSummary]) -> str:
-    """One row per finding; list fields joined with '; '."""
+    """One row per finding; list fields joined with '; '; every cell quoted and formula-safe."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for paper in papers:
         for f in paper.findings:
-            writer.writerow(
-                {
-                    "doc_id": paper.doc_id,
-                    "title": paper.title,
-                    "doi": paper.doi,
-                    "pmid": paper.pmid,
-                    "year": paper.year,
-                    "factor": f.factor,
-                    "factor_type": f.factor_type,
-                    "alteration": f.alteration,
-                    "therapy": f.therapy,
-                    "therapy_class": f.therapy_class,
-                    "cancer_type": f.cancer_type,
-                    "effect": f.effect,
-                    "mechanism": f.mechanism,
-                    "mechanism_categories": "; ".join(f.mechanism_categories),
-                    "pathways_or_partners": "; ".join(f.pathways_or_partners),
-                    "models": "; ".join(f.models),
-                    "evidence_level": "; ".join(f.evidence_level),
-                    "evidence": " | ".join(e.quote for e in f.evidence),
-                    "evidence_spans": "; ".join(f"{e.start}-{e.end}" for e in f.evidence),
-                    **_ref_cells("factor", f.factor_ref),
-                    **_ref_cells("therapy", f.therapy_ref),
-                    **_ref_cells("cancer", f.cancer_ref),
-                }
-            )
+            row = {
+                "doc_id": paper.doc_id,
+                "title": paper.title,
+                "doi": paper.doi,
+                "pmid": paper.pmid,
+                "year": paper.year,
+                "factor": f.factor,
+                "factor_type": f.factor_type,
+                "alteration": f.alteration,
+                "therapy": f.therapy,
+                "therapy_class": f.therapy_class,
+                "cancer_type": f.cancer_type,
+                "effect": f.effect,
+                "mechanism": f.mechanism,
+                "mechanism_categories": "; ".join(f.mechanism_categories),
+                "pathways_or_partners": "; ".join(f.pathways_or_partners),
+                "models": "; ".join(f.models),
+                "evidence_level": "; ".join(f.evidence_level),
+                "evidence": " | ".join(e.quote for e in f.evidence),
+                "evidence_spans": "; ".join(f"{e.start}-{e.end}" for e in f.evidence),
+                **_ref_cells("factor", f.factor_ref),
+                **_ref_cells("therapy", f.therapy_ref),
+                **_ref_cells("cancer", f.cancer_ref),
+            }
+            writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -444,14 +555,6 @@ def _ref_cells(prefix: str, ref: EntityRef | None) -> dict[str, str]:
         f"{prefix}_id": (ref.id or "") if ref is not None and mapped else "",
         f"{prefix}_norm": (ref.name or "") if ref is not None and mapped else "",
     }
-
-
-def _write_jsonl(path: str, papers: list[PaperSummary]) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for paper in papers:
-            fh.write(paper.model_dump_json() + "\n")
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

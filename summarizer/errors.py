@@ -29,3 +29,7 @@ class ModelFileError(SummarizerError):
 
 class BackendError(SummarizerError):
     """The model server could not be reached or answered with an error after retries."""
+
+
+class StoreError(SummarizerError):
+    """The SQLite store cannot be opened or used (missing folder, not ours, read-only...)."""

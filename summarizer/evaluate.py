@@ -271,9 +271,9 @@ def load_store_predictions(db: Path | str) -> PredictionSet:
     """The newest ``ok`` result per document in the store, with the stored source text."""
     path = Path(db)
     # Store() would create an empty database; a typo in --db should be an error, not "all missing".
-    if not path.is_file():
+    if not path.exists():
         raise EvalError(f"{path}: no such database (run `summarizer run` first, or pass --predictions)")
-    with Store(path) as store:
+    with Store(path, read_only=True) as store:
         stored = store.papers()
     by_doc = {
         p.doc_id: Prediction(paper=p.paper, text=p.source_text, text_note="store")

@@ -8,7 +8,6 @@ whose (hash, model, prompt hash, schema version) result exists is skipped withou
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -45,6 +44,7 @@ class DocReport:
     reasks: int = 0
     message: str | None = None
     paper: PaperSummary | None = None
+    elsewhere: bool = False  # skipped: another live run on the same store is summarizing it
 
 
 @dataclass
@@ -88,26 +88,57 @@ class RunOptions:
     limit: int | None = None
     force: bool = False
     concurrency: int = 1
-    # Worker processes sharing the concurrency (see ``processes``); 1 keeps everything in threads.
-    processes: int = 1
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
+# A file's identity and state: inode, size and modification time (ns).
+FileStamp = tuple[int, int, int] | None
+CHANGED_WHILE_READ = "file changed while it was read (still being written?); run again when it is complete"
+
+
+def file_stamp(path: str) -> FileStamp:
+    """What changes when a file is rewritten, replaced or still being written; None if unreadable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def count_inputs(paths: list[str], limit: int | None = None) -> int:
+    """How many inputs ``collect_documents`` will go through; files are listed, not read."""
+    count = sum(1 for _ in iter_source_paths(paths))
+    return count if limit is None else min(count, limit)
+
+
 def collect_documents(paths: list[str], limit: int | None = None) -> Iterator[Document | DocReport]:
     """Read inputs in order: a Document per usable file, a DocReport('invalid') per bad one."""
+    for item, _ in read_inputs(paths, limit):
+        yield item
+
+
+def read_inputs(
+    paths: list[str], limit: int | None = None
+) -> Iterator[tuple[Document | DocReport, FileStamp]]:
+    """``collect_documents`` with each file's stamp taken BEFORE it was read.
+
+    If the file's stamp differs when the result is about to be saved, the text that was read may
+    be a half-written or replaced version: see ``Pipeline._finish``.
+    """
     seen = 0
     for path, problem in iter_source_paths(paths):
         if limit is not None and seen >= limit:
             return
         seen += 1
         if problem is not None:
-            yield DocReport(path, Path(path).stem, "invalid", message=problem.reason)
+            yield DocReport(path, Path(path).stem, "invalid", message=problem.reason), None
             continue
+        stamp = file_stamp(path)
         try:
-            yield read_document(path)
+            yield read_document(path), stamp
         except SourceError as exc:
-            yield DocReport(path, Path(path).stem, "invalid", message=exc.reason)
+            yield DocReport(path, Path(path).stem, "invalid", message=exc.reason), stamp
 
 
 class Pipeline:
@@ -127,6 +158,7 @@ class Pipeline:
         self.options = options or RunOptions()
         self.on_report = on_report or (lambda report, index: None)
         self._extractor: Extractor | None = None
+        self._stamps: dict[str, FileStamp] = {}  # result key -> its file's stamp before reading
         self._extractor_lock = threading.Lock()
         # The normalisation index, where one was built (None: findings are stored without ids).
         self.normalizer = default_normalizer()
@@ -200,9 +232,6 @@ class Pipeline:
     def _run(self, paths: list[str], run_id: int, summary: RunSummary) -> None:
         todo = self._todo(paths, run_id, summary)
         workers = max(1, self.options.concurrency)
-        if self.options.processes > 1 and workers > 1:
-            self._run_in_processes(todo, run_id, summary)
-            return
         if workers == 1:
             for doc in todo:
                 self._finish(doc, self._extract_safely(doc), run_id, summary)
@@ -230,80 +259,10 @@ class Pipeline:
                     future.cancel()
                 raise
 
-    def _run_in_processes(self, todo: Iterator[Document], run_id: int, summary: RunSummary) -> None:
-        """Like the thread pool, with the extractions spread over worker processes.
-
-        Ctrl-C must not land inside a multiprocessing queue operation: one interrupted there can
-        keep the queue's lock or leave half a message in its pipe, and every later read hangs.
-        So the first Ctrl-C only sets a flag that this loop checks between operations; the
-        second one interrupts at once, as usual.
-        """
-        from .processes import WorkerPool, WorkerSpec  # multiprocessing only when asked for
-
-        workers = self.options.concurrency
-        processes = min(self.options.processes, workers)
-        pool: WorkerPool | None = None
-        pending: dict[int, Document] = {}
-        interrupted = threading.Event()
-        restore = _flag_sigint(interrupted)
-
-        def finish_next(stop: threading.Event | None) -> None:
-            assert pool is not None
-            result = pool.next_result(stop)
-            if result is None:
-                raise KeyboardInterrupt
-            index, outcome = result
-            self._finish(pending.pop(index), outcome, run_id, summary)
-
-        try:
-            for index, doc in enumerate(todo):
-                if interrupted.is_set():
-                    raise KeyboardInterrupt
-                if pool is None:  # started on first need, like the extractor
-                    # Building it here does the first-use imports of instructor and the SDK
-                    # (~0.4 s) once, before forking, and forked workers use it as it is.
-                    extractor = self.extractor()
-                    client = extractor.openai_client
-                    spec = WorkerSpec(
-                        base_url=str(client.base_url),
-                        api_key=client.api_key,
-                        timeout=client.timeout,
-                        model=self.backend.model,
-                        mode=self.backend.mode,
-                        prompts=self.prompts,
-                        settings=self.options.extract,
-                        retry=self.options.retry,
-                        request_options=extractor.request_options,
-                        threads=-(-workers // processes),
-                        parent_pid=os.getpid(),
-                    )
-                    # The local backend runs llama.cpp threads in this process: never fork it.
-                    alone = threading.active_count() == 1 and self.backend.name != "local"
-                    pool = WorkerPool(spec, processes, fork_with=extractor if alone else None)
-                pool.submit(index, doc)
-                pending[index] = doc
-                while len(pending) >= workers * 2:
-                    finish_next(interrupted)
-            while pending:
-                finish_next(interrupted)
-            if interrupted.is_set():
-                raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            if pool is not None:
-                for index in pool.withdraw_queued():
-                    pending.pop(index, None)
-                while pending:  # in flight in a worker: saved when it arrives
-                    finish_next(None)
-            raise
-        finally:
-            restore()
-            if pool is not None:
-                pool.close()
-
     def _todo(self, paths: list[str], run_id: int, summary: RunSummary) -> Iterator[Document]:
         """Documents that need a model call, read lazily; bad and finished ones are reported here."""
         queued: dict[str, str] = {}
-        for item in collect_documents(paths, self.options.limit):
+        for item, stamp in read_inputs(paths, self.options.limit):
             if isinstance(item, DocReport):
                 self.store.record_problem(
                     run_id=run_id,
@@ -322,12 +281,32 @@ class Pipeline:
                     DocReport(item.path, item.doc_id, "skipped", message=f"same text as {queued[key]}"),
                 )
                 continue
-            stored = None if self.options.force else self.store.get_result(key)
-            if stored is not None:
-                self._emit(summary, _skipped(item, stored.paper, stored.error))
+            skip = self._done_or_taken(item, key, run_id)
+            if skip is not None:
+                self._emit(summary, skip)
                 continue
             queued[key] = item.path
+            self._stamps[key] = stamp
             yield item
+
+    def _done_or_taken(self, doc: Document, key: str, run_id: int) -> DocReport | None:
+        """Claim ``doc``'s result for this run; or why not: it is stored, or another run has it.
+
+        Other runs may share the store. The claim is taken before the model is asked, so no two
+        live runs ask for the same text; the result is looked up again after claiming, for one
+        that another run saved (and released) just before.
+        """
+        force = self.options.force
+        stored = None if force else self.store.get_result(key)
+        if stored is None:
+            holder = self.store.claim(key, run_id)
+            if holder is not None:
+                message = f"being summarized by {holder}; run again later to include it"
+                return DocReport(doc.path, doc.doc_id, "skipped", message=message, elsewhere=True)
+            stored = None if force else self.store.get_result(key)
+            if stored is not None:
+                self.store.release(key, run_id)
+        return None if stored is None else _skipped(doc, stored.paper, stored.error)
 
     def _finish_some(
         self, pending: dict[Future[ExtractionOutcome], Document], run_id: int, summary: RunSummary
@@ -350,15 +329,20 @@ class Pipeline:
             completion_tokens=outcome.completion_tokens,
             reasks=outcome.reasks,
         )
-        if outcome.failed:
-            # Transport or server failure: nothing stored as a result, so a re-run retries it.
-            base.status, base.message = "failed", outcome.error
+        key = self.key_for(doc)
+        changed = file_stamp(doc.path) != self._stamps.pop(key, None)
+        if outcome.failed or changed:
+            # Transport or server failure, or a text that is no longer the file's: nothing stored
+            # as a result, so a re-run tries again.
+            base.status = "invalid" if changed else "failed"
+            base.message = CHANGED_WHILE_READ if changed else outcome.error
             self.store.record_problem(
                 run_id=run_id,
                 doc_id=doc.doc_id,
                 path=doc.path,
-                kind="failure",
+                kind="source" if changed else "failure",
                 reason=base.message or "failed",
+                key=key,
             )
             self._emit(summary, base)
             return
@@ -366,8 +350,8 @@ class Pipeline:
         if paper is not None and self.normalizer is not None:
             # Registry ids beside the names as written: a dictionary look-up, no model call.
             paper = self.normalizer.paper(paper, doc.text)
-        self.store.save_result(
-            key=self.key_for(doc),
+        paper_id = self.store.save_result(
+            key=key,
             run_id=run_id,
             info=self.info,
             doc_id=doc.doc_id,
@@ -379,7 +363,15 @@ class Pipeline:
             calls=[dict(vars(c)) for c in outcome.calls],  # shallow: asdict deep-copied every message
             seconds=outcome.seconds,
             reasks=outcome.reasks,
+            replace=self.options.force,
         )
+        if paper_id is None:  # another run stored it while this one worked: theirs is kept
+            stored = self.store.get_result(key)
+            base.status, base.message = "skipped", "another run stored it first; its result is kept"
+            base.paper = stored.paper if stored else None
+            base.findings = len(base.paper.findings) if base.paper else 0
+            self._emit(summary, base)
+            return
         if paper is None:
             base.status, base.message = "rejected", outcome.error
         else:
@@ -389,29 +381,6 @@ class Pipeline:
             if doc.truncated:
                 base.message = "text was longer than the prompt limit; later sentences were cut"
         self._emit(summary, base)
-
-
-def _flag_sigint(flag: threading.Event) -> Callable[[], None]:
-    """Make the first Ctrl-C set ``flag`` instead of raising; returns the undo.
-
-    A second Ctrl-C raises KeyboardInterrupt as usual. Only the main thread can set signal
-    handlers; elsewhere this does nothing, and Ctrl-C is the main thread's business anyway.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is None:  # a handler set outside Python: fall back to the usual one
-        previous = signal.default_int_handler
-
-    def restore() -> None:
-        signal.signal(signal.SIGINT, previous)
-
-    def on_sigint(signum: int, frame: object) -> None:
-        flag.set()
-        restore()
-
-    signal.signal(signal.SIGINT, on_sigint)
-    return restore
 
 
 def _skipped(doc: Document, paper: PaperSummary | None, error: str | None) -> DocReport:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import os
 import re
 import urllib.parse
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from typing import Any
 
 from .atlas import Atlas, AtlasRow, Edge, Node, build_atlas
 from .normterms import registry_url
+from .output import STDOUT, OutputError, write_text
 from .schema import EntityRef, Finding, PaperSummary, role_of
 from .store import Store, StoredPaper
 
@@ -1020,12 +1022,14 @@ def render_report(store: Store, *, generated: datetime | None = None) -> str:
 
 
 def write_report(store: Store, output: Path | str, *, generated: datetime | None = None) -> int:
-    """Write the report to ``output`` (atomically) and return its size in bytes."""
+    """Write the report to ``output`` (atomically; ``-`` is standard output); returns its size in bytes.
+
+    A missing folder is created: a report is often written to a new place to be shared.
+    """
     text = render_report(store, generated=generated)
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    data = text.encode("utf-8")
-    tmp.write_bytes(data)
-    tmp.replace(out)
-    return len(data)
+    if str(output) != STDOUT:
+        try:
+            Path(os.path.realpath(output)).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the folder of {output} ({exc.strerror or exc})") from exc
+    return write_text(str(output), text)

@@ -8,7 +8,10 @@ lets readers (export, report) work while a batch writes. Schema changes are numb
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import StoreError
 from .schema import EntityRef, PaperSummary, role_of
 
 MIGRATIONS: list[str] = [
@@ -111,7 +115,25 @@ MIGRATIONS: list[str] = [
     ALTER TABLE findings ADD COLUMN cancer_norm TEXT;
     CREATE INDEX findings_factor_id ON findings(factor_id);
     """,
+    # 4: runs sharing a store: who is running where (to tell a live run from a dead one), and
+    # which run is summarizing which result now (so two runs never ask the model for the same)
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT;
+    ALTER TABLE runs ADD COLUMN heartbeat_at REAL;
+    CREATE TABLE claims (
+        result_key TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        claimed_at REAL NOT NULL
+    );
+    """,
 ]
+
+HOST = socket.gethostname()
+# A run that wrote nothing for this long counts as dead even if its pid is alive (the pid may have
+# been reused) or it runs on another host (its pid cannot be checked from here). Every claim and
+# save renews it; no single document takes this long (timeout x attempts x re-asks).
+RUN_LEASE_S = 2 * 3600.0
 
 
 def result_key(sha256: str, model: str, prompt_sha256: str, schema_version: str) -> str:
@@ -133,6 +155,18 @@ class RunInfo:
     max_reasks: int
 
 
+@dataclass(frozen=True)
+class RunRef:
+    """Another run, as named in a message."""
+
+    id: int
+    pid: int | None
+    host: str | None
+
+    def __str__(self) -> str:
+        return f"run {self.id} (pid {self.pid} on {self.host})"
+
+
 @dataclass
 class StoredPaper:
     """A paper row as read back."""
@@ -150,16 +184,125 @@ class StoredPaper:
 class Store:
     """The SQLite database; use as a context manager or call ``close()``."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False, timeout_s: float = 30.0) -> None:
+        """Open (read-write: create and migrate) the store at ``path``.
+
+        ``read_only`` opens it with SQLite's ``mode=ro`` (export, report, eval): nothing can be
+        written through it. Anything that makes the file unusable is a ``StoreError`` naming it,
+        raised before the file is changed: a missing folder, a folder, a file that is not
+        SQLite, another application's database, one written by a newer version.
+        """
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self.read_only = read_only
+        self._timeout_s = timeout_s
+        memory = str(path) == ":memory:"
+        try:
+            if read_only:
+                self.conn = self._open_read_only()
+            else:
+                if not memory:
+                    _check_writable_location(self.path)
+                self.conn = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
+                self.conn.row_factory = sqlite3.Row
+                if self._identify() < len(MIGRATIONS):
+                    self._migrate()
+                if not memory:
+                    self._use_wal()
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+                self.conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(AttributeError, sqlite3.Error):
+                self.conn.close()
+            raise _store_error(self.path, exc) from exc
+        except StoreError:
+            with contextlib.suppress(AttributeError, sqlite3.Error):
+                self.conn.close()
+            raise
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        if not self.path.exists():
+            raise StoreError(f"no store at {self.path}: run 'summarizer run' first or pass --db")
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder, not a store; pass the store's file with --db")
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        self.conn = sqlite3.connect(uri, uri=True, timeout=self._timeout_s, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            version = self._identify()
+        except sqlite3.OperationalError:
+            if os.access(self.path.parent, os.W_OK) and os.access(self.path, os.W_OK):
+                raise
+            # Reading a WAL store needs its -shm file, which a read-only folder cannot hold. Nobody
+            # can write such a store either, so it is read as an unchanging file.
+            self.conn.close()
+            self.conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            version = self._identify()
+        if version < len(MIGRATIONS):
+            # A store of an older version: upgraded once (that is a write), then read as usual.
+            self.conn.close()
+            Store(self.path, timeout_s=self._timeout_s).close()
+            return self._open_read_only()
+        return self.conn
+
+    def _identify(self) -> int:
+        """This store's schema version; refuse a database that is not ours (before any write)."""
+        # One statement, so one snapshot: the version and the tables of the same moment (another
+        # run may commit the first migration in between two statements).
+        version, names = self.conn.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version),"
+            " (SELECT group_concat(name, ', ') FROM (SELECT name FROM sqlite_master"
+            "  WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name))"
+        ).fetchone()
+        version = int(version)
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} was written by a newer version of summarizer (schema {version}, this "
+                f"one knows {len(MIGRATIONS)}); upgrade summarizer or pass another --db"
+            )
+        if version == 0:
+            tables = names.split(", ") if names else []
+            if tables:
+                shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+                raise StoreError(
+                    f"{self.path} is another application's SQLite database (tables: {shown}); "
+                    "pass another --db (a new file name makes a new store)"
+                )
+            if self.read_only:
+                raise StoreError(f"{self.path} is an empty database, not a store; pass another --db")
+        return version
+
+    def _migrate(self) -> None:
+        """Apply the missing migrations in ONE transaction that holds the write lock.
+
+        Two runs opening a new store at once both see version 0; the version is read again
+        after BEGIN IMMEDIATE, so the second one waits, then finds nothing left to do.
+        """
+        with self.transaction():
+            version = self._identify()
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    def _use_wal(self) -> None:
+        """WAL mode (readers never block the writer); it stays set in the file.
+
+        Switching needs the database to itself for a moment, and SQLite answers "locked" at once,
+        without waiting, while another connection reads: try again until the timeout.
+        """
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def __enter__(self) -> Store:
         return self
@@ -188,15 +331,6 @@ class Store:
                 self.conn.execute("ROLLBACK")
             raise
 
-    def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction() as conn:
-                for statement in script.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
-
     @property
     def schema_version(self) -> int:
         """Number of migrations applied."""
@@ -206,14 +340,20 @@ class Store:
 
     def start_run(self, info: RunInfo) -> int:
         """Record a new run and return its id."""
+        now = time.time()
         with self.transaction() as conn:
-            # A run still 'running' here was killed (SIGKILL, power loss): it never finished.
-            conn.execute("UPDATE runs SET status='interrupted' WHERE status='running'")
+            # A run still 'running' but dead was killed (SIGKILL, power loss): it never finished.
+            # One that is alive is another batch working on this store now: leave it be.
+            for row in conn.execute("SELECT * FROM runs WHERE status='running'").fetchall():
+                if not _alive(row, now):
+                    conn.execute("UPDATE runs SET status='interrupted' WHERE id=?", (row["id"],))
+                    conn.execute("DELETE FROM claims WHERE run_id=?", (row["id"],))
             cur = conn.execute(
                 "INSERT INTO runs (started_at, backend, model, model_sha256, prompt_sha256,"
-                " schema_version, temperature, seed, max_reasks) VALUES (?,?,?,?,?,?,?,?,?)",
+                " schema_version, temperature, seed, max_reasks, pid, host, heartbeat_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    time.time(),
+                    now,
                     info.backend,
                     info.model,
                     info.model_sha256,
@@ -222,6 +362,9 @@ class Store:
                     info.temperature,
                     info.seed,
                     info.max_reasks,
+                    os.getpid(),
+                    HOST,
+                    now,
                 ),
             )
             return int(cur.lastrowid or 0)
@@ -244,10 +387,38 @@ class Store:
                 f"UPDATE runs SET finished_at=?, status=?, {', '.join(c + '=?' for c in columns)} WHERE id=?",
                 (time.time(), status, *values, run_id),
             )
+            conn.execute("DELETE FROM claims WHERE run_id=?", (run_id,))  # queued, never started
 
     def runs(self) -> list[dict[str, Any]]:
         """All runs, newest first."""
         return [dict(r) for r in self.conn.execute("SELECT * FROM runs ORDER BY id DESC")]
+
+    def claim(self, key: str, run_id: int) -> RunRef | None:
+        """Take ``key`` for ``run_id`` before asking the model; None when taken.
+
+        Returns the live run that holds it instead, if any: another batch on this store is
+        summarizing the same text now. A claim of a dead run (see ``_alive``) is taken over.
+        """
+        now = time.time()
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT runs.* FROM claims JOIN runs ON runs.id = claims.run_id WHERE claims.result_key=?",
+                (key,),
+            ).fetchone()
+            if row is not None and row["id"] != run_id and _alive(row, now):
+                return RunRef(row["id"], row["pid"], row["host"])
+            conn.execute(
+                "INSERT INTO claims (result_key, run_id, claimed_at) VALUES (?,?,?) ON CONFLICT (result_key)"
+                " DO UPDATE SET run_id=excluded.run_id, claimed_at=excluded.claimed_at",
+                (key, run_id, now),
+            )
+            conn.execute("UPDATE runs SET heartbeat_at=? WHERE id=?", (now, run_id))
+        return None
+
+    def release(self, key: str, run_id: int) -> None:
+        """Give up ``run_id``'s claim on ``key`` (its result turned out to be stored already)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM claims WHERE result_key=? AND run_id=?", (key, run_id))
 
     # --- papers -----------------------------------------------------------------------------
 
@@ -276,17 +447,29 @@ class Store:
         calls: list[dict[str, Any]],
         seconds: float,
         reasks: int = 0,
-    ) -> int:
+        replace: bool = False,
+    ) -> int | None:
         """Write one paper (or a rejected paper) with findings, rejections and calls atomically.
 
-        An existing result under the same key is replaced (``--force``).
+        Returns the paper's id, or None when another run stored this key first (its claim had
+        lapsed): that result is kept, and this one's calls are logged without a paper. With
+        ``replace`` (``--force``) an existing result is replaced; the call log keeps its calls.
+        The run's claim on the key ends here.
         """
         status = "ok" if paper is not None else "rejected"
         now = time.time()
         prompt_tokens = sum(int(c.get("prompt_tokens") or 0) for c in calls)
         completion_tokens = sum(int(c.get("completion_tokens") or 0) for c in calls)
         with self.transaction() as conn:
-            conn.execute("DELETE FROM papers WHERE result_key=?", (key,))
+            conn.execute("DELETE FROM claims WHERE result_key=? AND run_id=?", (key, run_id))
+            conn.execute("UPDATE runs SET heartbeat_at=? WHERE id=?", (now, run_id))
+            existing = conn.execute("SELECT id FROM papers WHERE result_key=?", (key,)).fetchone()
+            if existing is not None and not replace:
+                _log_calls(conn, None, run_id, doc_id, calls, now)
+                return None
+            if existing is not None:
+                conn.execute("UPDATE calls SET paper_id=NULL WHERE paper_id=?", (existing["id"],))
+                conn.execute("DELETE FROM papers WHERE id=?", (existing["id"],))
             cur = conn.execute(
                 "INSERT INTO papers (result_key, run_id, doc_id, sha256, path, model, prompt_sha256,"
                 " schema_version, status, error, title, doi, pmid, year, journal, summary,"
@@ -356,34 +539,19 @@ class Store:
                     " created_at) VALUES (?,?,?,?,'paper',?,?)",
                     (paper_id, run_id, doc_id, path, error or "rejected", now),
                 )
-            for attempt, call in enumerate(calls, start=1):
-                conn.execute(
-                    "INSERT INTO calls (paper_id, run_id, doc_id, attempt, request_json,"
-                    " response_json, error, seconds, prompt_tokens, completion_tokens,"
-                    " cached_tokens, server_ms, created_at, purpose)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        paper_id,
-                        run_id,
-                        doc_id,
-                        attempt,
-                        json.dumps(call.get("request")),
-                        json.dumps(call.get("response")),
-                        call.get("error"),
-                        call.get("seconds"),
-                        call.get("prompt_tokens"),
-                        call.get("completion_tokens"),
-                        call.get("cached_tokens"),
-                        call.get("server_ms"),
-                        now,
-                        call.get("purpose", "extract"),
-                    ),
-                )
+            _log_calls(conn, paper_id, run_id, doc_id, calls, now)
         return paper_id
 
-    def record_problem(self, *, run_id: int | None, doc_id: str, path: str, kind: str, reason: str) -> None:
-        """Record a document that produced no result ('source' problem or transport 'failure')."""
+    def record_problem(
+        self, *, run_id: int | None, doc_id: str, path: str, kind: str, reason: str, key: str | None = None
+    ) -> None:
+        """Record a document that produced no result ('source' problem or transport 'failure').
+
+        ``key``: the result it was claimed for; the claim ends, so another run may try it.
+        """
         with self.transaction() as conn:
+            if key is not None:
+                conn.execute("DELETE FROM claims WHERE result_key=? AND run_id=?", (key, run_id))
             conn.execute(
                 "INSERT INTO rejections (run_id, doc_id, path, kind, reason, created_at)"
                 " VALUES (?,?,?,?,?,?)",
@@ -424,6 +592,40 @@ def _ref_columns(ref: EntityRef | None) -> tuple[str | None, str | None]:
     return ref.id, ref.name
 
 
+def _log_calls(
+    conn: sqlite3.Connection,
+    paper_id: int | None,
+    run_id: int,
+    doc_id: str,
+    calls: list[dict[str, Any]],
+    now: float,
+) -> None:
+    """One ``calls`` row per model call (``paper_id`` None: calls whose result was not kept)."""
+    for attempt, call in enumerate(calls, start=1):
+        conn.execute(
+            "INSERT INTO calls (paper_id, run_id, doc_id, attempt, request_json,"
+            " response_json, error, seconds, prompt_tokens, completion_tokens,"
+            " cached_tokens, server_ms, created_at, purpose)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                paper_id,
+                run_id,
+                doc_id,
+                attempt,
+                json.dumps(call.get("request")),
+                json.dumps(call.get("response")),
+                call.get("error"),
+                call.get("seconds"),
+                call.get("prompt_tokens"),
+                call.get("completion_tokens"),
+                call.get("cached_tokens"),
+                call.get("server_ms"),
+                now,
+                call.get("purpose", "extract"),
+            ),
+        )
+
+
 def _stored(row: sqlite3.Row) -> StoredPaper:
     paper = PaperSummary.model_validate_json(row["paper_json"]) if row["paper_json"] else None
     return StoredPaper(
@@ -436,3 +638,77 @@ def _stored(row: sqlite3.Row) -> StoredPaper:
         model=row["model"],
         created_at=row["created_at"],
     )
+
+
+def _check_writable_location(path: Path) -> None:
+    """Refuse, before SQLite creates or opens anything, a store path that cannot be written."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a store; pass a file name with --db")
+    folder = path.parent
+    if path.exists():
+        # SQLite would open a read-only file read-only without a word, and fail at the first write.
+        if not os.access(path, os.W_OK):
+            raise StoreError(f"the store {path} is read-only; make it writable or pass another --db")
+        if not os.access(folder, os.W_OK | os.X_OK):  # WAL mode keeps two files beside the store
+            raise StoreError(
+                f"the folder of the store {path} is not writable; make it writable or pass another --db"
+            )
+        return
+    ancestor = folder
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if ancestor.exists() and not ancestor.is_dir():
+        raise StoreError(
+            f"cannot create the store {path}: {ancestor} is a file, not a folder; pass another --db"
+        )
+    if ancestor != folder:
+        raise StoreError(
+            f"cannot create the store {path}: folder {folder} does not exist; create it or pass another --db"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"cannot create the store {path}: folder {folder} is not writable; pass another --db"
+        )
+
+
+def _store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """One line of advice for an SQLite error met while opening the store."""
+    text = str(exc)
+    if "not a database" in text:
+        return StoreError(
+            f"{path} is not an SQLite database; pass another --db (a new file name makes a new store)"
+        )
+    if "readonly" in text:
+        return StoreError(f"the store {path} is read-only; make it writable or pass another --db")
+    if "unable to open" in text:
+        return StoreError(
+            f"cannot open or create the store {path}; check that its folder is writable, or pass another --db"
+        )
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"the store {path} stayed locked by another program; try again, or pass another --db"
+        )
+    return StoreError(f"cannot use the store {path} ({text}); pass another --db")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and belongs to someone else
+        return True
+    return True
+
+
+def _alive(run: sqlite3.Row, now: float) -> bool:
+    """Whether a run row marked 'running' belongs to a batch that is still working.
+
+    On this host its pid answers; elsewhere (a store on a shared disk), and as a backstop against
+    a reused pid, a run that has not written for ``RUN_LEASE_S`` is dead.
+    """
+    if run["status"] != "running" or run["pid"] is None:  # no pid: a run of an older version
+        return False
+    if run["host"] == HOST and not _pid_alive(run["pid"]):
+        return False
+    return bool((run["heartbeat_at"] or run["started_at"]) > now - RUN_LEASE_S)

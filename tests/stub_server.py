@@ -577,7 +577,6 @@ def run_batch(
     db: Path | str,
     *,
     concurrency: int = 1,
-    processes: int = 1,
     attempts: int = 3,
     sleep: Callable[[float], None] | None = None,
     timeout_s: float = 0.5,
@@ -587,8 +586,7 @@ def run_batch(
 ) -> RunSummary:
     """One pipeline run against ``base_url`` with the openai backend; returns the RunSummary.
 
-    ``sleep`` defaults to a no-op, so retries cost no wall time (a module-level function: with
-    ``processes`` > 1 the retry policy is pickled to the workers).
+    ``sleep`` defaults to a no-op, so retries cost no wall time.
     """
     from summarizer.backends import BackendSettings, get_backend
     from summarizer.pipeline import Pipeline, RunOptions
@@ -599,7 +597,6 @@ def run_batch(
     backend = get_backend("openai", BackendSettings(base_url=base_url, api_key=api_key, timeout_s=timeout_s))
     options = RunOptions(
         concurrency=concurrency,
-        processes=processes,
         force=force,
         retry=RetryPolicy(attempts=attempts, sleep=sleep or no_sleep),
     )

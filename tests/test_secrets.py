@@ -130,6 +130,13 @@ def test_backend_repr_hides_the_key() -> None:
     _assert_clean("repr", repr(backend))
 
 
+def test_settings_printed_form_hides_the_key() -> None:
+    """The settings object is what a debugger, a log line or a traceback shows."""
+    settings = BackendSettings(base_url="http://127.0.0.1:9/v1", api_key=KEY)
+    _assert_clean("settings repr", repr(settings) + str(settings) + f"{settings!r}")
+    assert settings.api_key == KEY  # still there for the client
+
+
 # --- the embedded model server ---------------------------------------------------------------
 
 

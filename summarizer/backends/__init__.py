@@ -40,7 +40,8 @@ class BackendSettings:
 
     model: str | None = None
     base_url: str | None = None
-    api_key: str | None = None
+    # Never in the printed form: a repr ends up in logs, tracebacks and debuggers.
+    api_key: str | None = field(default=None, repr=False)
     mode: str | None = None
     timeout_s: float = 600.0
     threads: int = 2
