@@ -2,7 +2,7 @@
 
 Settings come from flags first, then environment variables:
 SUMMARIZER_BACKEND, SUMMARIZER_DB, SUMMARIZER_MODEL, SUMMARIZER_MODE, SUMMARIZER_HOME,
-OPENAI_BASE_URL, OPENAI_API_KEY.
+SUMMARIZER_ENGINE, OPENAI_BASE_URL, OPENAI_API_KEY, RAY_ADDRESS.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import TextIO
 
 from . import __version__
 from .backends import BackendSettings, available_backends, data_dir, get_backend
-from .errors import SummarizerError
-from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents
+from .errors import ConfigError, SummarizerError
+from .pipeline import DocReport, Engine, Pipeline, RunOptions, RunSummary, collect_documents
 from .prompts import PromptSet, load_prompts
 from .retry import RetryPolicy
 from .schema import EntityRef, PaperSummary
@@ -53,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="local (embedded llama.cpp, default) or openai (any OpenAI-compatible endpoint)",
     )
     run.add_argument("--model", help="model name ($SUMMARIZER_MODEL)")
-    run.add_argument("--base-url", help="endpoint for --backend openai ($OPENAI_BASE_URL)")
+    run.add_argument(
+        "--base-url",
+        action="append",
+        help="endpoint for --backend openai ($OPENAI_BASE_URL); repeat it to spread a Ray run over several",
+    )
     run.add_argument("--api-key", help="API key for --backend openai ($OPENAI_API_KEY)")
     run.add_argument("--mode", help="instructor mode: json_schema (default), tools, json, md_json")
     run.add_argument("--limit", type=int, help="process at most N documents")
@@ -66,6 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("SUMMARIZER_PROCESSES", "1")),
         help="worker processes sharing --concurrency, for fast remote endpoints: one process tops "
         "out near 200 requests/s of client CPU ($SUMMARIZER_PROCESSES, default 1)",
+    )
+    run.add_argument(
+        "--engine",
+        default=os.environ.get("SUMMARIZER_ENGINE", "threads"),
+        choices=["threads", "ray"],
+        help="threads (this process, default) or ray (Ray Data actors; needs the 'ray' extra) "
+        "($SUMMARIZER_ENGINE)",
+    )
+    run.add_argument(
+        "--ray-address",
+        help="Ray cluster to join ($RAY_ADDRESS); default: start a local Ray on 127.0.0.1 only",
+    )
+    run.add_argument(
+        "--ray-actors", type=int, help="Ray actors sharing --concurrency (default: one per --base-url)"
     )
     run.add_argument("--max-reasks", type=int, default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
@@ -148,9 +166,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``summarizer run``."""
+    base_urls = args.base_url or []
     settings = BackendSettings(
         model=args.model,
-        base_url=args.base_url,
+        base_url=base_urls[0] if base_urls else None,
         api_key=args.api_key,
         mode=args.mode,
         timeout_s=args.timeout,
@@ -158,6 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     prompts = load_prompts()
     if args.dry_run:
         return dry_run(args.paths, args.limit, prompts)
+    engine = _engine(args, base_urls)
     backend = get_backend(args.backend, settings)
     options = RunOptions(
         limit=args.limit,
@@ -165,6 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         processes=args.processes,
         retry=RetryPolicy(attempts=args.retries),
+        engine=engine,
     )
     options.extract.max_reasks = args.max_reasks
     options.extract.seed = args.seed
@@ -191,6 +212,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return 130
     return 0 if summary.ok else 1
+
+
+def _engine(args: argparse.Namespace, base_urls: list[str]) -> Engine | None:
+    """The Ray engine when asked for (its module imported only then); None for the thread pool."""
+    if args.engine not in ("threads", "ray"):
+        raise ConfigError(f"unknown engine {args.engine!r} (from $SUMMARIZER_ENGINE?); use threads or ray")
+    if args.engine != "ray":
+        if len(base_urls) > 1:
+            raise ConfigError("several --base-url endpoints need --engine ray; the thread pool uses one")
+        if args.ray_address or args.ray_actors:
+            raise ConfigError("--ray-address and --ray-actors need --engine ray")
+        return None
+    if args.backend != "openai":
+        raise ConfigError(
+            "--engine ray needs --backend openai and the --base-url of each endpoint: the embedded "
+            "model serves one request at a time, on this machine only"
+        )
+    from .ray_engine import RayEngine, RayOptions
+
+    return RayEngine(
+        RayOptions(
+            address=args.ray_address or os.environ.get("RAY_ADDRESS") or None,
+            actors=args.ray_actors,
+            base_urls=tuple(base_urls),
+        )
+    )
 
 
 def _progress_printer(stream: TextIO) -> Callable[[DocReport, int], None]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from .backends import Backend
 from .errors import SourceError
@@ -92,6 +92,20 @@ class RunOptions:
     processes: int = 1
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Runs the extractions elsewhere (``ray_engine.RayEngine``); None: in this process.
+    engine: Engine | None = None
+
+
+class Engine(Protocol):
+    """Runs ``extract_safely`` on each document elsewhere; ``finish`` saves each outcome here."""
+
+    def run(
+        self,
+        pipeline: Pipeline,
+        todo: Iterator[Document],
+        finish: Callable[[Document, ExtractionOutcome], None],
+    ) -> None:
+        """Extract every document of ``todo`` and hand each outcome to ``finish``."""
 
 
 def collect_documents(paths: list[str], limit: int | None = None) -> Iterator[Document | DocReport]:
@@ -198,6 +212,9 @@ class Pipeline:
 
     def _run(self, paths: list[str], run_id: int, summary: RunSummary) -> None:
         todo = self._todo(paths, run_id, summary)
+        if self.options.engine is not None:
+            self.options.engine.run(self, todo, lambda doc, out: self._finish(doc, out, run_id, summary))
+            return
         workers = max(1, self.options.concurrency)
         if self.options.processes > 1 and workers > 1:
             self._run_in_processes(todo, run_id, summary)
