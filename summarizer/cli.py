@@ -221,7 +221,7 @@ def _engine(args: argparse.Namespace, base_urls: list[str]) -> Engine | None:
     if args.engine != "ray":
         if len(base_urls) > 1:
             raise ConfigError("several --base-url endpoints need --engine ray; the thread pool uses one")
-        if args.ray_address or args.ray_actors:
+        if args.ray_address is not None or args.ray_actors is not None:
             raise ConfigError("--ray-address and --ray-actors need --engine ray")
         return None
     if args.backend != "openai":

@@ -44,10 +44,10 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "install the Ray extra: pip install 'resistance-summarizer[ray]'"
 
-# Documents handed to Ray per dataset ("window"): at least this many, and at least this many per
-# request in flight. The driver reads and checks a window ahead and holds it until its results
-# are saved. Each window starts a fresh actor pool (seconds) and ends with a tail of slots
-# running dry (about one request's time), so a window lasts ~100 request times: that
+# Documents handed to Ray per dataset ("window"): at least MIN_WINDOW, and WINDOW_PER_REQUEST
+# for each request in flight. The driver reads and checks a window ahead and holds it until its
+# results are saved. Each window starts a fresh actor pool (seconds) and ends with a tail of
+# slots running dry (about one request's time), so a window lasts ~100 request times: that
 # overhead stays near 1-3 % while the driver holds ~10 kB per document.
 MIN_WINDOW = 10_000
 WINDOW_PER_REQUEST = 100
