@@ -2,7 +2,7 @@
 
 Settings come from flags first, then environment variables:
 SUMMARIZER_BACKEND, SUMMARIZER_DB, SUMMARIZER_MODEL, SUMMARIZER_MODE, SUMMARIZER_HOME,
-OPENAI_BASE_URL, OPENAI_API_KEY.
+SUMMARIZER_ENGINE, OPENAI_BASE_URL, OPENAI_API_KEY, RAY_ADDRESS.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from pathlib import Path
 from . import __version__
 from .backends import Backend, BackendSettings, available_backends, data_dir, get_backend
 from .console import RunDisplay, printable, printable_lines
-from .errors import StoreError, SummarizerError
+from .errors import ConfigError, StoreError, SummarizerError
 from .output import STDOUT, OutputError, check_target, write_text
-from .pipeline import DocReport, Pipeline, RunOptions, RunSummary, collect_documents, count_inputs
+from .pipeline import DocReport, Engine, Pipeline, RunOptions, RunSummary, collect_documents, count_inputs
 from .prompts import PromptSet, load_prompts
 from .retry import RetryPolicy
 from .schema import EntityRef, PaperSummary
@@ -102,13 +102,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="local (embedded llama.cpp, default) or openai (any OpenAI-compatible endpoint)",
     )
     run.add_argument("--model", help="model name ($SUMMARIZER_MODEL)")
-    run.add_argument("--base-url", help="endpoint for --backend openai ($OPENAI_BASE_URL)")
+    run.add_argument(
+        "--base-url",
+        action="append",
+        help="endpoint for --backend openai ($OPENAI_BASE_URL); repeat it to spread a Ray run over several",
+    )
     run.add_argument("--api-key", help="API key for --backend openai ($OPENAI_API_KEY)")
     run.add_argument("--mode", help="instructor mode: json_schema (default), tools, json, md_json")
     run.add_argument("--limit", type=at_least(0), help="process at most N documents")
     run.add_argument("--force", action="store_true", help="redo documents already in the store")
     run.add_argument("--dry-run", action="store_true", help="show prompts and sizes; call nothing")
     run.add_argument("--concurrency", type=at_least(1), default=1, help="parallel requests (default 1)")
+    run.add_argument(
+        "--engine",
+        default=os.environ.get("SUMMARIZER_ENGINE", "threads"),
+        choices=["threads", "ray"],
+        help="threads (this process, default) or ray (Ray Data actors; needs the 'ray' extra) "
+        "($SUMMARIZER_ENGINE)",
+    )
+    run.add_argument(
+        "--ray-address",
+        help="Ray cluster to join ($RAY_ADDRESS); default: start a local Ray on 127.0.0.1 only",
+    )
+    run.add_argument(
+        "--ray-actors", type=at_least(1), help="Ray actors sharing --concurrency (default: one per --base-url)"
+    )
     run.add_argument("--max-reasks", type=at_least(0), default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
     run.add_argument("--retries", type=at_least(1), default=6, help="attempts per request on 429/5xx/timeout")
@@ -204,9 +222,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``summarizer run``."""
+    base_urls = args.base_url or []
     settings = BackendSettings(
         model=args.model,
-        base_url=args.base_url,
+        base_url=base_urls[0] if base_urls else None,
         api_key=args.api_key,
         mode=args.mode,
         timeout_s=args.timeout,
@@ -214,6 +233,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     prompts = load_prompts()
     if args.dry_run:
         return dry_run(args.paths, args.limit, prompts)
+    engine = _engine(args, base_urls)
     if args.output:
         check_target(args.output)  # before hours of work, not after
     backend = get_backend(args.backend, settings)
@@ -222,6 +242,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         concurrency=args.concurrency,
         retry=RetryPolicy(attempts=args.retries),
+        engine=engine,
     )
     options.extract.max_reasks = args.max_reasks
     options.extract.seed = args.seed
@@ -294,6 +315,32 @@ def sigterm_as_ctrl_c() -> Iterator[list[int]]:
         yield received
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _engine(args: argparse.Namespace, base_urls: list[str]) -> Engine | None:
+    """The Ray engine when asked for (its module imported only then); None for the thread pool."""
+    if args.engine not in ("threads", "ray"):
+        raise ConfigError(f"unknown engine {args.engine!r} (from $SUMMARIZER_ENGINE?); use threads or ray")
+    if args.engine != "ray":
+        if len(base_urls) > 1:
+            raise ConfigError("several --base-url endpoints need --engine ray; the thread pool uses one")
+        if args.ray_address is not None or args.ray_actors is not None:
+            raise ConfigError("--ray-address and --ray-actors need --engine ray")
+        return None
+    if args.backend != "openai":
+        raise ConfigError(
+            "--engine ray needs --backend openai and the --base-url of each endpoint: the embedded "
+            "model serves one request at a time, on this machine only"
+        )
+    from .ray_engine import RayEngine, RayOptions
+
+    return RayEngine(
+        RayOptions(
+            address=args.ray_address or os.environ.get("RAY_ADDRESS") or None,
+            actors=args.ray_actors,
+            base_urls=tuple(base_urls),
+        )
+    )
 
 
 def _progress_printer(display: RunDisplay) -> Callable[[DocReport, int], None]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from .backends import Backend
 from .errors import SourceError
@@ -90,6 +90,20 @@ class RunOptions:
     concurrency: int = 1
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Runs the extractions elsewhere (``ray_engine.RayEngine``); None: in this process.
+    engine: Engine | None = None
+
+
+class Engine(Protocol):
+    """Runs ``extract_safely`` on each document elsewhere; ``finish`` saves each outcome here."""
+
+    def run(
+        self,
+        pipeline: Pipeline,
+        todo: Iterator[Document],
+        finish: Callable[[Document, ExtractionOutcome], None],
+    ) -> None:
+        """Extract every document of ``todo`` and hand each outcome to ``finish``."""
 
 
 # A file's identity and state: inode, size and modification time (ns).
@@ -231,6 +245,9 @@ class Pipeline:
 
     def _run(self, paths: list[str], run_id: int, summary: RunSummary) -> None:
         todo = self._todo(paths, run_id, summary)
+        if self.options.engine is not None:
+            self.options.engine.run(self, todo, lambda doc, out: self._finish(doc, out, run_id, summary))
+            return
         workers = max(1, self.options.concurrency)
         if workers == 1:
             for doc in todo:
