@@ -35,9 +35,13 @@ logging.getLogger("instructor").setLevel(logging.CRITICAL)  # handled failures a
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sets", default="seeds,dev", help="comma-separated: seeds, dev")
-    parser.add_argument("--base-url", help="use this running OpenAI-compatible server instead of the embedded one")
+    parser.add_argument(
+        "--base-url", help="use this running OpenAI-compatible server instead of the embedded one"
+    )
     parser.add_argument("--model", help="model name (default: the embedded 1.5B)")
     parser.add_argument("--cache", type=Path, help="vcrpy cassette of model answers to replay and extend")
     parser.add_argument("--db", type=Path, help="folder for the stores (default: a fresh temporary one)")
@@ -152,7 +156,10 @@ def print_results(results: dict[str, Any], replayed: bool) -> None:
     everything = [s for r in results.values() for s in r["seconds"]]
     if everything:
         note = " (replayed answers: not the model's time)" if replayed else ""
-        print(f"\nall sets: median {statistics.median(everything):.1f} s per abstract over {len(everything)}{note}")
+        print(
+            f"\nall sets: median {statistics.median(everything):.1f} s per abstract "
+            f"over {len(everything)}{note}"
+        )
 
 
 if __name__ == "__main__":

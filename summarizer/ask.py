@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 
 from .errors import BackendError
 from .retry import RetryPolicy, call_with_retries
@@ -221,7 +229,8 @@ class Asker:
             return proposal, [], _completion_text(completion) or ""
         except IncompleteOutputException:
             raise ValueError(
-                f"the model's answer was cut off at max_tokens={self.settings.max_tokens} (finish_reason=length)"
+                f"the model's answer was cut off at max_tokens={self.settings.max_tokens} "
+                "(finish_reason=length)"
             ) from None
         except InstructorRetryException as exc:
             _raise_if_transport_failure(exc)
@@ -229,7 +238,9 @@ class Asker:
             try:
                 raw = Proposal.model_validate_json(content)
             except ValidationError as err:
-                raise ValueError(f"invalid answer after {exc.n_attempts} attempts: {_short(str(err))}") from None
+                raise ValueError(
+                    f"invalid answer after {exc.n_attempts} attempts: {_short(str(err))}"
+                ) from None
             kept = Proposal(
                 factors=[n for n in raw.factors if is_named(n)],
                 therapies=[n for n in raw.therapies if is_named(n)],
@@ -288,7 +299,13 @@ class Asker:
         calls = _current_calls.get()
         if calls is not None:
             calls.append(
-                CallRecord(request={}, response=None, error=_describe(exc), seconds=0.0, purpose=_current_purpose.get())
+                CallRecord(
+                    request={},
+                    response=None,
+                    error=_describe(exc),
+                    seconds=0.0,
+                    purpose=_current_purpose.get(),
+                )
             )
 
     def _record(self, create: Any, kwargs: dict[str, Any], *args: Any) -> Any:
@@ -303,7 +320,11 @@ class Asker:
             if calls is not None:
                 calls.append(
                     CallRecord(
-                        request, None, _describe(exc), time.perf_counter() - started, purpose=_current_purpose.get()
+                        request,
+                        None,
+                        _describe(exc),
+                        time.perf_counter() - started,
+                        purpose=_current_purpose.get(),
                     )
                 )
             raise
@@ -353,7 +374,9 @@ def _raise_if_transport_failure(exc: InstructorRetryException) -> None:
     """Raise ``BackendError`` when nothing the model said is at fault (no answer, or a transport or
     server error after retries): such a document is recorded as failed and retried by a re-run."""
     cause = exc.__cause__
-    if exc.last_completion is None or (cause is not None and not isinstance(cause, (ValidationError, ValueError))):
+    if exc.last_completion is None or (
+        cause is not None and not isinstance(cause, (ValidationError, ValueError))
+    ):
         failure = cause or exc
         if isinstance(failure, openai.AuthenticationError):
             raise BackendError("the endpoint refused the API key (HTTP 401): check OPENAI_API_KEY") from cause

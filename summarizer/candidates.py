@@ -19,7 +19,9 @@ from .mentions import Mentions, drug_name, mirna_name
 from .schema import FactorType
 from .sources import Document, normalize_spaces, squash
 
-_GREEK_TO_LATIN = str.maketrans({"α": "a", "β": "b", "γ": "g", "δ": "d", "ε": "e", "κ": "k", "λ": "l", "μ": "m"})
+_GREEK_TO_LATIN = str.maketrans(
+    {"α": "a", "β": "b", "γ": "g", "δ": "d", "ε": "e", "κ": "k", "λ": "l", "μ": "m"}
+)
 # Words a name carries that the text may not write next to it.
 _GENERIC_WORDS = re.compile(
     r"\s*\b(?:pathway|signall?ing|axis|gene|protein|expression|activation|activity|levels?|"
@@ -30,8 +32,12 @@ _GENERIC_WORDS = re.compile(
 _ARM = re.compile(r"-[35]p$")
 _VARIANT_SUFFIX = re.compile(r"(?:[- ](?:ITD|TKD|[A-Z]\d{1,4}(?:[A-Z]|fs|del|ins|\*)|exon\s*\d+\s*\w*))+$")
 # "miR-221/222", "miR-200b/c", "miR-199a/b-5p", "JAK1/2", "ERK1/2": a stem and short member tails.
-_COMBINED = re.compile(r"^(?P<stem>.*?[A-Za-z-])(?P<first>\d+[a-z]?|[a-z])(?P<rest>(?:/(?:\d+[a-z]?|[a-z]))+)(?P<arm>-[35]p)?$")
-_LNC_CONTEXT = re.compile(r"\b(?:lncRNA|long\s+non-?coding\s+RNA|long\s+noncoding\s+RNA|LINC\d)", re.IGNORECASE)
+_COMBINED = re.compile(
+    r"^(?P<stem>.*?[A-Za-z-])(?P<first>\d+[a-z]?|[a-z])(?P<rest>(?:/(?:\d+[a-z]?|[a-z]))+)(?P<arm>-[35]p)?$"
+)
+_LNC_CONTEXT = re.compile(
+    r"\b(?:lncRNA|long\s+non-?coding\s+RNA|long\s+noncoding\s+RNA|LINC\d)", re.IGNORECASE
+)
 _CYTOKINE = re.compile(
     r"^(?:IL-?\d+\w*|TGF-?[βb]\w*|TNF-?[αa]?|IFN-?[γgαab]?|CCL\d+|CXCL\d+|VEGF\w*|HGF|FGF\d*|bFGF|EGF|"
     r"heregulin|neuregulin|interleukin\S*|GM-CSF|M-CSF|G-CSF)$",

@@ -125,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="Ray cluster to join ($RAY_ADDRESS); default: start a local Ray on 127.0.0.1 only",
     )
     run.add_argument(
-        "--ray-actors", type=at_least(1), help="Ray actors sharing --concurrency (default: one per --base-url)"
+        "--ray-actors",
+        type=at_least(1),
+        help="Ray actors sharing --concurrency (default: one per --base-url)",
     )
     run.add_argument("--max-reasks", type=at_least(0), default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")

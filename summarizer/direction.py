@@ -65,7 +65,9 @@ _INCREASE_BEFORE = re.compile(
     r"(?:levels?\s+of\s+)?(?:(?!and\b|or\b|with\b)[\w-]+\s+)?$",
     re.IGNORECASE,
 )
-_MUTATION_BEFORE_RE = re.compile(rf"\b(?:{_MUTATION_BEFORE})\s+(?:the\s+)?(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE)
+_MUTATION_BEFORE_RE = re.compile(
+    rf"\b(?:{_MUTATION_BEFORE})\s+(?:the\s+)?(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE
+)
 _DECREASE_AFTER = re.compile(
     r"^(?:\s*[-−]/[-−]|-(?:deficient|null|knockdown|knockout|silenced|depleted|negative|low|loss|"
     r"targeting|deleted|inactivated)\b|\s*(?:gene\s+|protein\s+|expression\s+|mRNA\s+)?"
@@ -129,7 +131,8 @@ _DOWN_VERB = (
     r"decreas\w*|reduc\w*|lower\w*|impair\w*|diminish\w*|attenuat\w*|abolish\w*|abrogat\w*|revers\w*|"
     r"overc[oa]m\w*|counteract\w*|alleviat\w*|blunt\w*|limit\w*|restrain\w*|undermin\w*|"
     r"suppress\w*|inhibit(?!ors?\b)\w*|block(?!ade)\w*|prevent\w*|weaken\w*|eliminat\w*|compromis\w*|"
-    r"negat(?:e|es|ed|ing)\b|antagoni\w*|dampen\w*|curtail\w*|los[te]\b|offset\w*|cancel\w*|annul\w*|down[- ]?regulat\w*"
+    r"negat(?:e|es|ed|ing)\b|antagoni\w*|dampen\w*|curtail\w*|los[te]\b|offset\w*|cancel\w*|annul\w*|"
+    r"down[- ]?regulat\w*"
 )
 # Up to five words between a verb and its noun, none of them a conjunction or another such verb
 # ("reduced MGMT expression and increased cell death" is two phrases, not "reduced ... death").
@@ -233,7 +236,9 @@ _AGENT_AS = re.compile(
     re.IGNORECASE,
 )
 # "resistance ... through X", "resistance via X": X is how the stated outcome comes about.
-_THROUGH = re.compile(r"\b(?:through|via|by|owing\s+to|due\s+to)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$", re.IGNORECASE)
+_THROUGH = re.compile(
+    r"\b(?:through|via|by|owing\s+to|due\s+to)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$", re.IGNORECASE
+)
 _AGENT_SENSITIZES = re.compile(
     r"^(?:\s+(?:\w+ly|alone|itself|also))?\s+(?:re-?)?sensiti[sz](?:es|ed)\b", re.IGNORECASE
 )
@@ -245,7 +250,9 @@ _SETTING = re.compile(
     r"tumou?rs|xenografts|blasts|NSCLC|patients|cancers?|models?)\b",
     re.IGNORECASE,
 )
-_RELIEF = re.compile(r"\b(?:reliev|alleviat|releas|abolish|abrogat|prevent)\w*\s+(?:[\w-]+\s+){0,3}?$", re.IGNORECASE)
+_RELIEF = re.compile(
+    r"\b(?:reliev|alleviat|releas|abolish|abrogat|prevent)\w*\s+(?:[\w-]+\s+){0,3}?$", re.IGNORECASE
+)
 _RADIATION_AGENT = re.compile(r"^(?:IR|RT|X-?ray|radiation|irradiation|[A-Z]{2,5})$")
 _DRUG_ACTOR = re.compile(r"\binhibitors?\b|\bantagonists?\b|\bantibod(?:y|ies)\b", re.IGNORECASE)
 
@@ -443,10 +450,10 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
     changes: list[tuple[Change, str, int]] = []
     setting_changes: list[tuple[Change, str, int]] = []
     for m in mentions:
-        change = _change_at(part, m)
-        if change is not None:
+        stated = _change_at(part, m)
+        if stated is not None:
             is_setting = _SETTING.match(part[m.end() : m.end() + 80])
-            (setting_changes if is_setting else changes).append((*change, m.end()))
+            (setting_changes if is_setting else changes).append((*stated, m.end()))
     settings = len(setting_changes)
     if not changes:
         changes = setting_changes
@@ -480,7 +487,9 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
     change, cue, at = changes[0]
     spans = [(m.start(), m.end()) for m in mentions]
     phrases = [
-        p for p in _outcome_phrases(part) if not _tied_elsewhere(part, p, mentions) and not _is_object(part, p, spans)
+        p
+        for p in _outcome_phrases(part)
+        if not _tied_elsewhere(part, p, mentions) and not _is_object(part, p, spans)
     ]
     later = [p for p in phrases if p[0] >= at]
     chosen = later[0] if later else (phrases[-1] if phrases else None)
@@ -516,7 +525,10 @@ def _is_object(part: str, phrase: tuple[int, int, Outcome], spans: list[tuple[in
     tail = part[end : end + 60]
     m = re.match(r"^\s+(?:of|by)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?", tail)
     if m is None:
-        return any(start <= s < end for s, _ in spans) and re.search(r"effects?\s+of", part[start:end]) is not None
+        return (
+            any(start <= s < end for s, _ in spans)
+            and re.search(r"effects?\s+of", part[start:end]) is not None
+        )
     return any(end < s <= end + m.end() + 1 for s, _ in spans)
 
 

@@ -121,6 +121,12 @@ def therapy_class(therapy: str, given: TherapyClass) -> TherapyClass:
     return given
 
 
+_KNOCKDOWN = r"knock|silenc|si-?rna|sh-?rna|deplet|inhibit|antagomir|block|neutrali|spong|sequest"
+_INCREASE_ALTERATION = (
+    r"overexpress|ectopic|enforced|forced|mimic|agomir|transfect|restor|re-?express|deliver|exogenous"
+)
+
+
 def alteration_of(change: str, cue: str) -> Alteration:
     """The alteration a change and its cue words name ("knockdown", "amplification", ...)."""
     cue = cue.lower()
@@ -133,7 +139,7 @@ def alteration_of(change: str, cue: str) -> Alteration:
             return "loss"
         if "methyl" in cue:
             return "methylation"
-        if re.search(r"knock|silenc|si-?rna|sh-?rna|deplet|inhibit|antagomir|block|neutrali|spong|sequest", cue):
+        if re.search(_KNOCKDOWN, cue):
             return "knockdown"
         if re.search(r"\blow|reduc|decreas|down", cue):
             return "downregulation"
@@ -141,7 +147,7 @@ def alteration_of(change: str, cue: str) -> Alteration:
     if change == "increased":
         if "amplif" in cue:
             return "amplification"
-        if re.search(r"overexpress|ectopic|enforced|forced|mimic|agomir|transfect|restor|re-?express|deliver|exogenous", cue):
+        if re.search(_INCREASE_ALTERATION, cue):
             return "overexpression"
         return "upregulation"
     # Named as the cause without a stated change ("X drives resistance"): more of it acts.

@@ -848,8 +848,12 @@ def score_document(gold: GoldDoc, prediction: Prediction | None) -> DocResult:
         if j in paired_gold:
             result.directions[j] = "right" if checks[paired_gold[j]][j].full else "flipped"
         elif any(_names_match(f.factor, f.therapy, f.cancer_type, g) for f in undirected) or any(
-            _names_match(str(r.finding.get("factor", "")), str(r.finding.get("therapy", "")),
-                         str(r.finding.get("cancer_type", "")), g)
+            _names_match(
+                str(r.finding.get("factor", "")),
+                str(r.finding.get("therapy", "")),
+                str(r.finding.get("cancer_type", "")),
+                g,
+            )
             for r in prediction.paper.rejected_findings
         ):
             result.directions[j] = "unknown"

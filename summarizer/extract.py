@@ -26,7 +26,7 @@ import openai
 
 from . import candidates as candidates_stage
 from . import direction, relate
-from .ask import AskSettings, Asker, CallRecord, DirectionItem
+from .ask import Asker, AskSettings, CallRecord, DirectionItem
 from .errors import BackendError
 from .mentions import Mention, Mentions, drug_name
 from .prompts import PromptSet
@@ -120,7 +120,10 @@ class Extractor:
     def _extract(self, doc: Document) -> tuple[PaperSummary | None, str | None]:
         mentions = Mentions(doc)
         proposal, missing, answer = self.asker.propose(doc, lambda name: is_named(name, doc, mentions))
-        rejected = [RejectedFinding(reason=f"{name!r} is not named in the abstract", finding={"name": name}) for name in missing]
+        rejected = [
+            RejectedFinding(reason=f"{name!r} is not named in the abstract", finding={"name": name})
+            for name in missing
+        ]
         mentions.add_therapies(_proposed_therapies(proposal.therapies, doc, mentions))
         candidates, ungrounded = candidates_stage.build_candidates(doc, mentions, proposal.factors)
         rejected += [RejectedFinding(reason=r.reason, finding={"factor": r.name}) for r in ungrounded]
@@ -142,7 +145,10 @@ class Extractor:
         """Settle, by the model's literal reading, the direction of proposed factors whose
         sentences' cue words did not."""
         open_drafts = [d for d in drafts if d.role is None and d.candidate.proposed][:MAX_DIRECTION_ITEMS]
-        items = [DirectionItem(d.candidate.name, d.therapy, doc.sentence(_question_sentence(doc, d))) for d in open_drafts]
+        items = [
+            DirectionItem(d.candidate.name, d.therapy, doc.sentence(_question_sentence(doc, d)))
+            for d in open_drafts
+        ]
         for draft, reading in zip(open_drafts, self.asker.read_directions(doc, answer, items), strict=True):
             if reading is None:
                 continue
@@ -163,7 +169,9 @@ def is_named(name: str, doc: Document, mentions: Mentions) -> bool:
     found = {candidates_stage.group_key(m.name) for m in mentions.factors}
     found |= {candidates_stage.group_key(a) for a in mentions.abbreviations}
     found |= {candidates_stage.group_key(lf) for lf in mentions.abbreviations.values()}
-    return bool(keys & found) or (drug_name(name) is not None and drug_name(name) in {m.name for m in mentions.therapies})
+    return bool(keys & found) or (
+        drug_name(name) is not None and drug_name(name) in {m.name for m in mentions.therapies}
+    )
 
 
 def _proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> list[Mention]:
@@ -181,7 +189,9 @@ def _proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> 
         for s in doc.sentences:
             text = doc.sentence(s.number)
             for m in pattern.finditer(text):
-                added.append(Mention("therapy", clean, m.group(0), s.number, s.start + m.start(), s.start + m.end()))
+                added.append(
+                    Mention("therapy", clean, m.group(0), s.number, s.start + m.start(), s.start + m.end())
+                )
     return added
 
 

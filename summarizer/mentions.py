@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from . import lexicon
 from .sources import Document, defined_abbreviations
@@ -52,7 +52,9 @@ _CAMEL_WORD = re.compile(r"[a-z]{3,}")
 _COMPOUND_CODE = re.compile(r"^[A-Z]{1,4}\d{4,}$|^[A-Z]{2,4}-\d{3,}$")
 _CIRC_WORDS = re.compile(r"\b(?:circular\s+RNA|circRNA)\s+$", re.IGNORECASE)
 # "X inhibitor(s)" names a drug class where the text speaks of the drugs, not of lowering X.
-_CLASS_AFTER = re.compile(r"^[- ](?:(?:tyrosine\s+)?kinase\s+)?(?:inhibitors?|TKIs?|antagonists?|blockers?)\b", re.IGNORECASE)
+_CLASS_AFTER = re.compile(
+    r"^[- ](?:(?:tyrosine\s+)?kinase\s+)?(?:inhibitors?|TKIs?|antagonists?|blockers?)\b", re.IGNORECASE
+)
 _CLASS_BEFORE = re.compile(
     r"(?:resistance|resistant|response|sensitivity|refractory|relapse|progress\w*|treated|treatment)\s+"
     r"(?:to|with|on|after)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$|"
@@ -60,7 +62,10 @@ _CLASS_BEFORE = re.compile(
     r"reversible|irreversible|allosteric|type\s+I{1,2})\s+$",
     re.IGNORECASE,
 )
-_DRUG_AFTER = re.compile(r"^[- ](?:(?:tyrosine\s+)?kinase\s+)?(?:inhibitors?|TKIs?|antagonists?)\s*,?\s+(?:such\s+as\s+)?[a-z]+(?:ib|mab|ide|ine)\b")
+_DRUG_AFTER = re.compile(
+    r"^[- ](?:(?:tyrosine\s+)?kinase\s+)?(?:inhibitors?|TKIs?|antagonists?)\s*,?\s+(?:such\s+as\s+)?"
+    r"[a-z]+(?:ib|mab|ide|ine)\b"
+)
 _SLASH_DRUG = re.compile(r"^/([\w-]+)")
 _LNC_PREFIX = re.compile(r"(?:lncRNA|long\s+non-?coding\s+RNA)\s+$", re.IGNORECASE)
 # A defined abbreviation whose long form is one of these is a measure or process, not a factor.
@@ -113,11 +118,19 @@ class Mentions:
         for number, start, text in self._sentences():
             taken: list[tuple[int, int]] = []
 
-            def add(name: str, s: int, e: int, _n: int = number, _start: int = start) -> None:
-                if any(s < te and ts < e for ts, te in taken):
+            def add(
+                name: str,
+                s: int,
+                e: int,
+                _n: int = number,
+                _start: int = start,
+                _taken: list[Any] = taken,
+                _text: str = text,
+            ) -> None:
+                if any(s < te and ts < e for ts, te in _taken):
                     return
-                taken.append((s, e))
-                found.append(Mention("therapy", name, text[s:e], _n, _start + s, _start + e))
+                _taken.append((s, e))
+                found.append(Mention("therapy", name, _text[s:e], _n, _start + s, _start + e))
 
             for m in lexicon.IMMUNE_PATTERN.finditer(text):
                 add(IMMUNE + m.group(0), m.start(), m.end())
@@ -130,9 +143,9 @@ class Mentions:
                 for m in re.finditer(rf"(?<![\w-]){re.escape(abbr)}(?![\w])", text):
                     add(drug, m.start(), m.end())
             for m in re.finditer(r"[A-Za-z0-9][\w-]*[a-z][\w-]*", text):
-                drug = drug_name(m.group(0))
-                if drug:
-                    add(drug, m.start(), m.end())
+                named = drug_name(m.group(0))
+                if named:
+                    add(named, m.start(), m.end())
             for name in lexicon.DRUG_NAMES:
                 if " " in name:
                     for m in re.finditer(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):
@@ -163,7 +176,9 @@ class Mentions:
         found = []
         for number, start, text in self._sentences():
             for m in lexicon.CLASS_PATTERN.finditer(text):
-                found.append(Mention("therapy", m.group(0), m.group(0), number, start + m.start(), start + m.end()))
+                found.append(
+                    Mention("therapy", m.group(0), m.group(0), number, start + m.start(), start + m.end())
+                )
         return found
 
     @cached_property
@@ -175,9 +190,12 @@ class Mentions:
             for m in _CELL_TOKEN.finditer(text):
                 token, after = m.group(0), text[m.end() : m.end() + 40]
                 slash = _SLASH_DRUG.match(after)
-                if slash and slash.group(1) in drugs:
-                    names.add(token)
-                elif _CELL_CONTEXT.match(after) and (_has_digit(token) or _mixed_case(token)):
+                if (
+                    slash
+                    and slash.group(1) in drugs
+                    or _CELL_CONTEXT.match(after)
+                    and (_has_digit(token) or _mixed_case(token))
+                ):
                     names.add(token)
             # Lists: "HCT116 and SW480 cells", "cell lines (5637, T24 and UM-UC-3)".
             for m in _CELL_LIST.finditer(text):
@@ -194,11 +212,19 @@ class Mentions:
         for number, start, text in self._sentences():
             taken: list[tuple[int, int]] = []
 
-            def add(name: str, s: int, e: int, _n: int = number, _start: int = start) -> None:
-                if any(s < te and ts < e for ts, te in taken):
+            def add(
+                name: str,
+                s: int,
+                e: int,
+                _n: int = number,
+                _start: int = start,
+                _taken: list[Any] = taken,
+                _text: str = text,
+            ) -> None:
+                if any(s < te and ts < e for ts, te in _taken):
                     return
-                taken.append((s, e))
-                found.append(Mention("factor", name, text[s:e], _n, _start + s, _start + e))
+                _taken.append((s, e))
+                found.append(Mention("factor", name, _text[s:e], _n, _start + s, _start + e))
 
             for m in _MIRNA.finditer(text):
                 add(mirna_name(m.group(0)), m.start(), m.end())
@@ -242,12 +268,16 @@ class Mentions:
             for m in lexicon.CANCER_PATTERN.finditer(text):
                 name = clean_cancer(m.group(0))
                 if name:
-                    found.append(Mention("cancer", name, m.group(0), number, start + m.start(), start + m.end()))
+                    found.append(
+                        Mention("cancer", name, m.group(0), number, start + m.start(), start + m.end())
+                    )
             for abbr, long_form in cancer_abbr.items():
                 for m in re.finditer(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])", text):
                     name = clean_cancer(long_form)
                     if name:
-                        found.append(Mention("cancer", name, abbr, number, start + m.start(), start + m.end()))
+                        found.append(
+                            Mention("cancer", name, abbr, number, start + m.start(), start + m.end())
+                        )
         found.sort(key=lambda m: m.start)
         return found
 
@@ -266,7 +296,10 @@ class Mentions:
         if not counts:
             return None
         # Prefer the most specific form among names that contain one another.
-        best = max(counts, key=lambda k: (counts[k] + sum(c for o, c in counts.items() if o != k and o in k), -first[k]))
+        best = max(
+            counts,
+            key=lambda k: (counts[k] + sum(c for o, c in counts.items() if o != k and o in k), -first[k]),
+        )
         return next(m.name for m in self.cancers if m.name.lower() == best)
 
     def in_sentence(self, kind: Kind, number: int) -> list[Mention]:
@@ -368,7 +401,13 @@ def clean_cancer(name: str) -> str | None:
         words.pop(0)
     if not words:
         return None
-    if len(words) == 1 and words[0].lower().rstrip("s") in ("cancer", "tumour", "tumor", "neoplasm", "malignancy"):
+    if len(words) == 1 and words[0].lower().rstrip("s") in (
+        "cancer",
+        "tumour",
+        "tumor",
+        "neoplasm",
+        "malignancy",
+    ):
         return None
     text = " ".join(words)
     return text[0].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text
@@ -377,5 +416,8 @@ def clean_cancer(name: str) -> str | None:
 def cancers_overlap(a: str, b: str) -> bool:
     """Whether two cancer names are one cancer at two levels of detail (one contains the other)."""
     x, y = (re.sub(r"[^a-z0-9]+", " ", n.lower().translate(_SAME_LENGTH)).strip() for n in (a, b))
-    x, y = (re.sub(r"(?:s|es)\b", "", n).replace("leukaemia", "leukemia").replace("tumour", "tumor") for n in (x, y))
+    x, y = (
+        re.sub(r"(?:s|es)\b", "", n).replace("leukaemia", "leukemia").replace("tumour", "tumor")
+        for n in (x, y)
+    )
     return bool(x and y) and (x in y or y in x)

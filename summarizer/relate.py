@@ -107,7 +107,9 @@ def _sentences_naming(doc: Document, cand: Candidate) -> list[int]:
     for name in cand.names:
         if len(name) > 3 and " " in name:  # long forms: not in the symbol mentions
             pattern = direction.mention_pattern(name)
-            numbers |= {s.number for s in doc.sentences if pattern.search(normalize_spaces(doc.sentence(s.number)))}
+            numbers |= {
+                s.number for s in doc.sentences if pattern.search(normalize_spaces(doc.sentence(s.number)))
+            }
     return sorted(numbers)
 
 
@@ -165,7 +167,9 @@ def _is_tool(text: str, therapy: Mention, cand: Candidate) -> bool:
         ):
             return True
         if re.search(
-            rf"{written}\)?(?:\s*\([^)]*\))?\s+{_CHANGE_VERB}\s+(?:[\w,-]+\s+){{0,8}}?{factor}", text, re.IGNORECASE
+            rf"{written}\)?(?:\s*\([^)]*\))?\s+{_CHANGE_VERB}\s+(?:[\w,-]+\s+){{0,8}}?{factor}",
+            text,
+            re.IGNORECASE,
         ):
             return True
     return False
@@ -185,7 +189,11 @@ def _drug_action(cand: Candidate, therapy: str, reading: Reading) -> bool:
     cetuximab): how the drug works, not what changes the response to it."""
     targets = lexicon.DRUG_TARGETS.get(therapy.lower(), ())
     keys = {group_key(n) for n in cand.names}
-    return bool(keys & set(targets)) and reading.change == "decreased" and bool(_PHARMACOLOGICAL.search(reading.cue))
+    return (
+        bool(keys & set(targets))
+        and reading.change == "decreased"
+        and bool(_PHARMACOLOGICAL.search(reading.cue))
+    )
 
 
 def _cancers_for(number: int, mentions: Mentions, main: str) -> list[str]:

@@ -14,7 +14,15 @@ import re
 from . import enrich, lexicon
 from .mentions import Mentions
 from .relate import DraftFinding
-from .schema import LOSS_ALTERATIONS, Alteration, Evidence, Finding, PaperSummary, RejectedFinding, TherapyClass
+from .schema import (
+    LOSS_ALTERATIONS,
+    Alteration,
+    Evidence,
+    Finding,
+    PaperSummary,
+    RejectedFinding,
+    TherapyClass,
+)
 from .sources import Document, normalize_spaces
 
 MAX_EVIDENCE = 3

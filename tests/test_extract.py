@@ -165,7 +165,9 @@ def test_the_proposal_validator_names_what_is_missing() -> None:
     )
     assert ok.factors == ["LNC77"]
     with pytest.raises(ValidationError, match="not in the abstract: 'ZZZ9'"):
-        ask.GroundedProposal.model_validate({"factors": ["ZZZ9"], "therapies": []}, context={"is_named": named})
+        ask.GroundedProposal.model_validate(
+            {"factors": ["ZZZ9"], "therapies": []}, context={"is_named": named}
+        )
     # Bounded for schema-constrained decoding: at most eight factors.
     with pytest.raises(ValidationError):
         ask.GroundedProposal.model_validate({"factors": ["A"] * 9, "therapies": []})
