@@ -41,7 +41,7 @@ MAX_DIRECTION_ITEMS = 6
 
 # The modules whose rules turn the model's answer into stored findings: their source is part of
 # every result's key, so an upgraded rule re-does old results instead of silently keeping them.
-_RULE_MODULES = (
+RULE_MODULES = (
     "lexicon.py", "mentions.py", "candidates.py", "relate.py", "direction.py", "enrich.py",
     "summarise.py", "extract.py", "sources.py",
 )  # fmt: skip
@@ -51,7 +51,7 @@ def rules_version() -> str:
     """SHA-256 of the post-processing rules' source (the stages after the model's answer)."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for name in _RULE_MODULES:
+    for name in RULE_MODULES:
         digest.update(name.encode())
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
@@ -137,8 +137,12 @@ class Extractor:
         for draft in drafts:
             if draft.role is not None:
                 findings.append(to_finding(doc, mentions, draft, all_names))
-            elif draft.candidate.proposed:
+            else:
                 rejected.append(_undecided(doc, draft))
+        related = {id(d.candidate) for d in drafts}
+        for cand in candidates:
+            if cand.proposed and id(cand) not in related:
+                rejected.append(_no_therapy(cand))
         return to_summary(doc, findings, rejected), None
 
     def _ask_directions(self, doc: Document, answer: str, drafts: list[relate.DraftFinding]) -> None:
@@ -202,6 +206,16 @@ def _question_sentence(doc: Document, draft: relate.DraftFinding) -> int:
         if therapy and therapy in doc.squashed_sentences[n - 1]:
             return n
     return draft.sentences[0]
+
+
+def _no_therapy(cand: candidates_stage.Candidate) -> RejectedFinding:
+    return RejectedFinding(
+        reason=(
+            f"no sentence relates {cand.name!r} to a therapy the text names (a drug, an antibody or "
+            "radiotherapy); a finding needs one"
+        ),
+        finding={"factor": cand.name, "sentences": cand.sentences[:10]},
+    )
 
 
 def _undecided(doc: Document, draft: relate.DraftFinding) -> RejectedFinding:

@@ -244,9 +244,7 @@ def test_injected_instructions_stay_data(batch: Batch) -> None:
         (paper_json,) = conn.execute("SELECT paper_json FROM papers WHERE doc_id='injection'").fetchone()
         reasons = [r for (r,) in conn.execute("SELECT reason FROM rejections WHERE doc_id='injection'")]
     paper = json.loads(paper_json)
-    # The answer that obeyed the injection is rejected; what the text itself states is kept, and
-    # nothing the injected line asks for ("HACK1") becomes a finding.
-    assert [f["factor"] for f in paper["findings"]] == ["GENE7"] and len(paper["rejected_findings"]) == 1
+    assert paper["findings"] == [] and len(paper["rejected_findings"]) == 1
     assert any(UNGROUNDED_FACTOR in r for r in reasons)
 
 
