@@ -224,6 +224,9 @@ def _find_spellings(name: str, doc: Document, mentions: Mentions) -> list[tuple[
         for s in doc.sentences:
             if pattern.search(normalize_spaces(doc.sentence(s.number))):
                 found.append((words, s.number))
+    if not found and len(squash(name)) >= 4:  # "PI3K / Akt" written "PI3K/Akt": spacing aside
+        key = squash(name)
+        found = [(name, n) for n, squashed in enumerate(doc.squashed_sentences, start=1) if key in squashed]
     return found
 
 
