@@ -119,7 +119,8 @@ def pairs_of(sets: list[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
         if not docs.is_dir():
             print(f"(skipped {docs}: not found)", file=sys.stderr)
             continue
-        found += [(t, gold / f"{t.stem}.json") for t in sorted(docs.glob("*.txt")) if (gold / f"{t.stem}.json").exists()]
+        pairs = [(t, gold / f"{t.stem}.json") for t in sorted(docs.glob("*.txt"))]
+        found += [(t, g) for t, g in pairs if g.exists()]
     return found
 
 
@@ -139,8 +140,10 @@ def table(columns: dict[str, dict[str, Tally]], total: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the table; exit 0."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", action="append", metavar="DOCS:GOLD", help="a text folder and its gold folder")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--set", action="append", metavar="DOCS:GOLD", help="texts and their gold folder")
     parser.add_argument("--compare", metavar="REV", help="also score the reader at this git revision")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every wrong value")
     args = parser.parse_args(argv)

@@ -213,8 +213,8 @@ def input_row(name: str, n: int, work: Path) -> Row:
         choose=lambda i, body: "ungrounded" if "ignore all previous" in str(body) else "ok"
     ) as stub:
         first = run_batch(stub.base_url, [folder], db, concurrency=4)
-    reports = [r for r in first.reports if r.doc_id != "zz_good"]
-    good = [r.status for r in first.reports if r.doc_id == "zz_good"]
+    reports = [r for r in first.reports if not r.path.endswith("/zz_good.txt")]
+    good = [r.status for r in first.reports if r.path.endswith("/zz_good.txt")]
     per_doc, dup_keys = _stored(db)
     expected = n * per_item
     lost = (expected - len(reports)) + (good != ["ok"])
