@@ -13,7 +13,7 @@ Titles are compared after whitespace/dash normalisation, case-folded, without a 
 DOIs case-insensitively. ``--compare REV`` also scores the reader of git revision REV (e.g. ``main``)
 and prints both, before and after::
 
-    python benchmarks/metadata.py                      # seeds + tests/gold, and ../shared/dev if present
+    python benchmarks/metadata.py                      # seeds + tests/gold, benchmarks/dev
     python benchmarks/metadata.py --compare main -v    # before/after, and each differing document
     python benchmarks/metadata.py --set docs/:gold/    # any folder of .txt with gold JSON files
 """
@@ -41,7 +41,7 @@ from summarizer.errors import SourceError  # noqa: E402
 FIELDS = ("title", "doi", "pmid", "year")
 DEFAULT_SETS = [
     (ROOT / "seeds", ROOT / "tests" / "gold"),
-    (ROOT.parent / "shared" / "dev" / "docs", ROOT.parent / "shared" / "dev" / "gold"),
+    (ROOT / "benchmarks" / "dev" / "docs", ROOT / "benchmarks" / "dev" / "gold"),
 ]
 
 
