@@ -468,7 +468,7 @@ def _jsonl(path: str, columns: Columns) -> Iterator[Document | SourceError]:
                 yield SourceError(where, "not valid UTF-8; re-save the file as UTF-8")
                 continue
             except json.JSONDecodeError as exc:
-                yield SourceError(where, f"not JSON ({exc.msg} at column {exc.colno})")
+                yield SourceError(where, f"not JSON ({exc.msg}, column {exc.colno})")
                 continue
             if not isinstance(obj, dict):
                 yield SourceError(where, "not a JSON object; give one object per line")

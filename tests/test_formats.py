@@ -222,7 +222,7 @@ def test_jsonl_rows_and_their_problems() -> None:
     for doc in docs:
         assert_is_its_own_text(doc)
     assert errors_of(items) == [
-        f"{JSONL} (line 4): not JSON (Expecting ',' delimiter at column 39)",
+        f"{JSONL} (line 4): not JSON (Expecting ',' delimiter, column 39)",
         f"{JSONL} (line 5): not a JSON object; give one object per line",
         f"{JSONL} (line 6, id no-abstract-key): no 'abstract' field (fields: id, title); "
         "name it with --abstract-column",
