@@ -581,6 +581,8 @@ def _is_title_like(line: str) -> bool:
         return False
     if _MENU_SHAPE.search(line) or _UI_WORDS.search(line) or _SECOND_SENTENCE.search(line):
         return False
+    if len(words) <= 8 and _UI_VERB_START.match(line):
+        return False  # "Download PDF and supplementary files", "View full text in a new window"
     lower = [w for w in words if w[0].isalpha()]
     if line.count(",") >= 2 and sum(w[0].islower() for w in lower) <= 0.2 * len(lower):
         return False  # a list of names

@@ -251,6 +251,7 @@ def test_journal_page_furniture_is_not_the_title_and_its_doi_and_date_are_read()
         "Buscar en el sitio...",
         "[ Accept all cookies ]   [ Reject non-essential ]",
         "Jennifer A Woyach, Richard R Furman, Ta-Ming Liu",
+        "Download the full text as PDF",
     ],
 )
 def test_page_furniture_is_never_the_title(furniture: str) -> None:
