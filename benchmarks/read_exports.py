@@ -2,7 +2,7 @@
 
 A PubMed XML export of about ``--mb`` MB is generated from the invented test record (PMIDs and a
 number in each abstract varied), then written again as .xml.gz, MEDLINE, JSONL and CSV holding the
-same records. Each file is read with ``formats.read_inputs`` in a fresh process, which reports
+same records. Each file is read with ``formats.read_documents`` in a fresh process, which reports
 the records read, the seconds and its peak resident memory (``ru_maxrss``). Memory must stay flat
 whatever the file size: a reader holding the file would need at least its size.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.formats import read_inputs  # noqa: E402
+from summarizer.formats import read_documents  # noqa: E402
 from summarizer.sources import Document  # noqa: E402
 
 TEMPLATE = ROOT / "tests" / "fixtures" / "inputs" / "pubmed_export.xml"
@@ -37,7 +37,7 @@ def generate(folder: Path, mb: int) -> dict[str, Path]:
     text = TEMPLATE.read_text(encoding="utf-8")
     one = text[text.index("<PubmedArticle>") : text.index("</PubmedArticle>") + len("</PubmedArticle>")]
     count = mb * 1_000_000 // len(one.encode())
-    first = next(iter(read_inputs(str(TEMPLATE))))
+    first = next(iter(read_documents(str(TEMPLATE))))
     assert isinstance(first, Document)
     title, abstract = first.text.split("\n\n", 1)
     paths = {kind: folder / f"export.{kind}" for kind in ("xml", "xml.gz", "nbib", "jsonl", "csv")}
@@ -71,7 +71,7 @@ def read_one(path: str) -> None:
     """(In the child process) read every record; print records, seconds and peak RSS as JSON."""
     started = time.perf_counter()
     records = bad = 0
-    for item in read_inputs(path):
+    for item in read_documents(path):
         records += 1
         bad += not isinstance(item, Document)
     seconds = time.perf_counter() - started
