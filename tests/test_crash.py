@@ -144,7 +144,7 @@ def test_killed_batch_resumes_without_loss_or_duplicates(
         assert rc == 128 + sig, output
         assert status == "interrupted"
         assert "interrupted: finished documents are saved" in output
-        written = {json.loads(line)["doc_id"] for line in out.read_text().splitlines()}
+        written = {json.loads(line)["source_name"] for line in out.read_text().splitlines()}
         assert reported_ok <= written <= set(saved)
 
     # The same command again finishes the rest and asks the model only for what was not saved.

@@ -28,7 +28,8 @@ from stub_server import StubServer
 
 from summarizer.cli import main
 from summarizer.errors import SourceError
-from summarizer.formats import Columns, detect_format, read_documents
+from summarizer.formats import Columns, count_documents, detect_format, read_documents
+from summarizer.pipeline import count_inputs
 from summarizer.sources import Document
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "inputs"
@@ -418,3 +419,18 @@ def test_e2e_column_flags(e2e: Run, tmp_path: Path, capsys: pytest.CaptureFixtur
     flags = ["--id-column", "ref", "--title-column", "name", "--abstract-column", "summary"]
     assert main([*argv, "--timeout", "5", *flags]) == 0
     assert "documents: 1 ok" in capsys.readouterr().err
+
+
+def test_the_progress_total_counts_records_without_parsing(tmp_path: Path) -> None:
+    """``run`` shows done / total: an export's records are counted by a scan for their markers."""
+    assert count_documents(str(XML)) == 4
+    assert count_documents(str(NBIB)) == 3
+    assert count_documents(str(CSV)) == 3  # rows after the header, a quoted line break inside one
+    assert count_documents(str(JSONL)) == 7  # lines; the blank one is counted too (an estimate)
+    assert count_documents(str(FIXTURES / "pubmed_page_with_menu.txt")) == 1
+    big = tmp_path / "big.xml"
+    _big_export(big, 3000)  # ~8 MB: markers across the 1 MiB chunks are counted once
+    assert count_documents(str(big)) == 3000
+    (tmp_path / "packed.xml.gz").write_bytes(gzip.compress(big.read_bytes()))
+    assert count_inputs([str(tmp_path)]) == 6000
+    assert count_inputs([str(tmp_path)], limit=10) == 10
