@@ -19,6 +19,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import json
 import logging
 import os
 import re
@@ -33,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -99,6 +101,55 @@ def _symlink_loop(folder: Path, i: int) -> None:
     os.symlink(f"loop{i}_a.txt", folder / f"loop{i}_b.txt")
 
 
+def _parts(k: int) -> tuple[str, str]:
+    title, body = synthetic_abstract(k).split("\n\n", 1)
+    return title, body.strip()
+
+
+def _pubmed_xml(folder: Path, i: int, cut: bool = False) -> None:
+    """Two records with abstracts, one without (PubMed XML); ``cut``: the file ends after the first."""
+    records = []
+    for r, k in enumerate((20_000 + 3 * i, 20_001 + 3 * i, None)):
+        title, body = _parts(k) if k is not None else ("A letter without an abstract", "")
+        abstract = f"<Abstract><AbstractText>{escape(body)}</AbstractText></Abstract>" if body else ""
+        records.append(
+            f"<PubmedArticle><MedlineCitation><PMID>{91_000_000 + 3 * i + r}</PMID><Article>"
+            f"<ArticleTitle>{escape(title)}</ArticleTitle>{abstract}</Article></MedlineCitation>"
+            "</PubmedArticle>"
+        )
+    text = "<PubmedArticleSet>" + "".join(records) + "</PubmedArticleSet>"
+    if cut:
+        text = text[: text.index("</PubmedArticle>") + 30]
+    _write(folder / f"export{i}.xml", text)
+
+
+def _medline(folder: Path, i: int) -> None:
+    lines = []
+    for r, k in enumerate((30_000 + 2 * i, 30_001 + 2 * i)):
+        title, body = _parts(k)
+        abstract = " ".join(body.splitlines())
+        lines += [f"PMID- {92_000_000 + 3 * i + r}", f"TI  - {title}", f"AB  - {abstract}", ""]
+    lines += [f"PMID- {92_000_000 + 3 * i + 2}", "TI  - An editorial without an abstract", ""]
+    _write(folder / f"export{i}.nbib", "\n".join(lines))
+
+
+def _jsonl(folder: Path, i: int) -> None:
+    rows = [
+        json.dumps({"id": f"r{i}-{k}", "title": _parts(k)[0], "abstract": _parts(k)[1]})
+        for k in (40_000 + 2 * i, 40_001 + 2 * i)
+    ]
+    _write(folder / f"rows{i}.jsonl", "\n".join([*rows, '{"id": "broken", "abstract": "not closed']))
+
+
+def _csv(folder: Path, i: int) -> None:
+    buffer = io.StringIO()
+    sheet = csv.writer(buffer)
+    sheet.writerow(["id", "title", "abstract"])
+    sheet.writerow([f"c{i}", *_parts(50_000 + i)])
+    sheet.writerow([f"c{i}-empty", "A row without an abstract", ""])
+    _write(folder / f"rows{i}.csv", buffer.getvalue())
+
+
 # name: (writer of input i into a folder, inputs per i, usable: whether a result must be stored)
 INPUTS: dict[str, tuple[Callable[[Path, int], None], int, bool]] = {
     "empty file": (lambda d, i: _write(d / f"empty{i}.txt", b""), 1, False),
@@ -132,6 +183,12 @@ INPUTS: dict[str, tuple[Callable[[Path, int], None], int, bool]] = {
         1,
         True,
     ),
+    # Exports: every record is one document; the bad ones are named, the others stored.
+    "PubMed XML: 2 records + 1 without abstract": (_pubmed_xml, 3, False),
+    "PubMed XML cut off after 1 record": (lambda d, i: _pubmed_xml(d, i, cut=True), 2, False),
+    "MEDLINE: 2 records + 1 without abstract": (_medline, 3, False),
+    "JSONL: 2 rows + 1 line not JSON": (_jsonl, 3, False),
+    "CSV: 1 row + 1 with empty abstract": (_csv, 2, False),
 }
 
 
@@ -213,8 +270,8 @@ def input_row(name: str, n: int, work: Path) -> Row:
         choose=lambda i, body: "ungrounded" if "ignore all previous" in str(body) else "ok"
     ) as stub:
         first = run_batch(stub.base_url, [folder], db, concurrency=4)
-    reports = [r for r in first.reports if r.doc_id != "zz_good"]
-    good = [r.status for r in first.reports if r.doc_id == "zz_good"]
+    reports = [r for r in first.reports if not r.path.endswith("/zz_good.txt")]
+    good = [r.status for r in first.reports if r.path.endswith("/zz_good.txt")]
     per_doc, dup_keys = _stored(db)
     expected = n * per_item
     lost = (expected - len(reports)) + (good != ["ok"])
@@ -272,9 +329,11 @@ def crash_row(sig: signal.Signals, runs: int, work: Path, docs: int = 20) -> Row
                     proc.wait(timeout=0.02)
             proc.send_signal(sig)
             output = proc.communicate(timeout=60)[0].decode(errors="replace")
-            reported = set(re.findall(r"\] ok .*?(doc\d+)\.txt", output))
+            reported = set(re.findall(r"\] ok .*?(\S*doc\d+\.txt)", output))
             saved, _ = _stored(db)
-            lost += len(reported - set(saved))
+            with sqlite3.connect(db) as conn:
+                saved_paths = {p for (p,) in conn.execute("SELECT path FROM papers")}
+            lost += len(reported - saved_paths)
             saved_at_kill.append(len(saved))
             again = run_batch(stub.base_url, [folder], db, concurrency=2)
             per_doc, dup_keys = _stored(db)

@@ -2,7 +2,8 @@
 
 Settings come from flags first, then environment variables:
 SUMMARIZER_BACKEND, SUMMARIZER_DB, SUMMARIZER_MODEL, SUMMARIZER_MODE, SUMMARIZER_HOME,
-SUMMARIZER_ENGINE, OPENAI_BASE_URL, OPENAI_API_KEY, RAY_ADDRESS.
+SUMMARIZER_ENGINE, SUMMARIZER_ID_COLUMN, SUMMARIZER_TITLE_COLUMN, SUMMARIZER_ABSTRACT_COLUMN,
+OPENAI_BASE_URL, OPENAI_API_KEY, RAY_ADDRESS.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from . import __version__
 from .backends import Backend, BackendSettings, available_backends, data_dir, get_backend
 from .console import RunDisplay, printable, printable_lines
 from .errors import ConfigError, StoreError, SummarizerError
+from .formats import Columns
 from .output import STDOUT, OutputError, check_target, write_text
 from .pipeline import DocReport, Engine, Pipeline, RunOptions, RunSummary, collect_documents, count_inputs
 from .prompts import PromptSet, load_prompts
@@ -89,8 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="summarize .txt abstracts (files or folders)")
-    run.add_argument("paths", nargs="+", help="files or folders of .txt abstracts")
+    run = sub.add_parser("run", help="summarize abstracts: .txt pages, PubMed XML/MEDLINE, JSONL, CSV")
+    run.add_argument(
+        "paths",
+        nargs="+",
+        help="files or folders: .txt, PubMed .xml/.xml.gz, MEDLINE .nbib/.txt, .jsonl, .csv",
+    )
     run.add_argument(
         "-o", "--output", help="write one JSON object per paper to this JSONL file (- for stdout)"
     )
@@ -139,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only the closing summary: no line per document, no progress",
     )
+    for name in ("id", "title", "abstract"):
+        run.add_argument(
+            f"--{name}-column",
+            help=f"CSV column / JSONL key of the {name} ($SUMMARIZER_{name.upper()}_COLUMN, default {name})",
+        )
 
     sub.add_parser("schema", help="print the JSON Schema of one output paper object")
 
@@ -233,8 +244,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
     )
     prompts = load_prompts()
+    columns = Columns.from_settings(args.id_column, args.title_column, args.abstract_column)
     if args.dry_run:
-        return dry_run(args.paths, args.limit, prompts)
+        return dry_run(args.paths, args.limit, prompts, columns)
     engine = _engine(args, base_urls)
     if args.output:
         check_target(args.output)  # before hours of work, not after
@@ -245,6 +257,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         retry=RetryPolicy(attempts=args.retries),
         engine=engine,
+        columns=columns,
     )
     options.extract.max_reasks = args.max_reasks
     options.extract.seed = args.seed
@@ -382,12 +395,14 @@ def format_summary(summary: RunSummary, output: str | None) -> str:
     return "\n".join(lines)
 
 
-def dry_run(paths: list[str], limit: int | None, prompts_set: PromptSet) -> int:
+def dry_run(
+    paths: list[str], limit: int | None, prompts_set: PromptSet, columns: Columns | None = None
+) -> int:
     """Print what would be sent for each document, with a token estimate; call nothing."""
     print("=== system prompt (sent first, cached across documents) ===")
     print(prompts_set.system)
     bad = 0
-    for item in collect_documents(paths, limit):
+    for item in collect_documents(paths, limit, columns):
         if isinstance(item, DocReport):
             print("\n" + printable(f"=== {item.path}: skipped: {item.message}"))
             bad += 1
@@ -396,7 +411,7 @@ def dry_run(paths: list[str], limit: int | None, prompts_set: PromptSet) -> int:
         # ~4 characters per token for English prose; the server's tokenizer decides exactly.
         estimate = (len(prompts_set.system) + len(user)) // 4
         header = (
-            f"=== {item.path} (id {item.doc_id}, sha256 {item.sha256[:12]}…, "
+            f"=== {item.location} (id {item.doc_id}, sha256 {item.sha256[:12]}…, "
             f"{len(item.sentences)} sentences, ~{estimate} prompt tokens) ==="
         )
         print("\n" + printable(header))

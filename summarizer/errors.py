@@ -17,10 +17,11 @@ class ConfigError(SummarizerError):
 class SourceError(SummarizerError):
     """An input file cannot be used as an abstract (empty, binary, too large, unreadable...)."""
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, doc_id: str | None = None) -> None:
         super().__init__(f"{path}: {reason}")
-        self.path = path
+        self.path = path  # the file, and the record inside it for a record of an export
         self.reason = reason
+        self.doc_id = doc_id  # the id the document would have had, where it is known
 
 
 class ModelFileError(SummarizerError):

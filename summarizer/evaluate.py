@@ -266,6 +266,30 @@ class PredictionSet:
     by_doc: dict[str, Prediction]
     duplicates: list[str] = field(default_factory=list)
 
+    def match(self, gold_ids: list[str]) -> tuple[dict[str, Prediction], list[str]]:
+        """The prediction of each gold id, and the doc ids of predictions no gold file matches.
+
+        A gold file matches the paper whose doc id is its stem, else the one paper whose source
+        name is (a file stem, or a record's PMID or id), so ``docs/01_x.txt`` is scored against
+        ``gold/01_x.json`` whatever its unique doc id. Two papers with that name (files of one
+        name in two folders) are listed as duplicates, and the first by doc id is scored.
+        """
+        by_name: dict[str, list[str]] = {}
+        for doc_id, prediction in sorted(self.by_doc.items()):
+            if prediction.paper.source_name:
+                by_name.setdefault(prediction.paper.source_name, []).append(doc_id)
+        matched: dict[str, Prediction] = {}
+        for gold_id in gold_ids:
+            if gold_id in self.by_doc:
+                matched[gold_id] = self.by_doc[gold_id]
+            elif gold_id in by_name:
+                doc_ids = by_name[gold_id]
+                if len(doc_ids) > 1:
+                    self.duplicates.append(gold_id)
+                matched[gold_id] = self.by_doc[doc_ids[0]]
+        used = {id(p) for p in matched.values()}
+        return matched, sorted(d for d, p in self.by_doc.items() if id(p) not in used)
+
 
 def load_store_predictions(db: Path | str) -> PredictionSet:
     """The newest ``ok`` result per document in the store, with the stored source text."""
@@ -286,8 +310,8 @@ def load_store_predictions(db: Path | str) -> PredictionSet:
 def load_jsonl_predictions(path: Path | str, texts: Path | str | None = None) -> PredictionSet:
     """PaperSummary objects, one per line; the last line wins for a repeated doc id.
 
-    Texts are read from ``texts/<doc_id>.txt`` and used only when their SHA-256 equals the paper's,
-    so grounding is never judged against a different version of the text.
+    Texts are read from ``texts/<source name or doc_id>.txt`` and used only when their SHA-256
+    equals the paper's, so grounding is never judged against a different version of the text.
     """
     path = Path(path)
     try:
@@ -320,7 +344,7 @@ def load_jsonl_predictions(path: Path | str, texts: Path | str | None = None) ->
 def _with_text(paper: PaperSummary, text_dir: Path | None) -> Prediction:
     if text_dir is None:
         return Prediction(paper=paper, text=None, text_note="no text folder")
-    path = text_dir / f"{paper.doc_id}.txt"
+    path = text_dir / f"{paper.source_name or paper.doc_id}.txt"
     try:
         data = path.read_bytes()
     except OSError:
@@ -884,8 +908,8 @@ def _names_match(factor: str, therapy: str, cancer: str, gold: GoldFinding) -> b
 
 def evaluate(gold: dict[str, GoldDoc], predictions: PredictionSet, gold_dir: str = "") -> EvalResult:
     """Score every gold document; predictions for documents without gold are listed, not scored."""
-    docs = [score_document(gold[doc_id], predictions.by_doc.get(doc_id)) for doc_id in sorted(gold)]
-    extra = sorted(set(predictions.by_doc) - set(gold))
+    matched, extra = predictions.match(sorted(gold))
+    docs = [score_document(gold[doc_id], matched.get(doc_id)) for doc_id in sorted(gold)]
     return EvalResult(
         gold_dir=gold_dir,
         source=predictions.source,

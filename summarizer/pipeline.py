@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -19,11 +20,12 @@ from typing import Literal, Protocol
 from .backends import Backend
 from .errors import SourceError
 from .extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely, rules_version
+from .formats import Columns, count_documents, iter_input_paths, read_documents
 from .normalize import default_normalizer
 from .prompts import PromptSet
 from .retry import RetryPolicy
 from .schema import SCHEMA_VERSION, PaperSummary
-from .sources import Document, iter_source_paths, read_document
+from .sources import Document, document_id
 from .store import RunInfo, Store, result_key
 
 Status = Literal["ok", "rejected", "failed", "skipped", "invalid"]
@@ -92,6 +94,8 @@ class RunOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Runs the extractions elsewhere (``ray_engine.RayEngine``); None: in this process.
     engine: Engine | None = None
+    # Column names of CSV and JSONL inputs.
+    columns: Columns = field(default_factory=Columns)
 
 
 class Engine(Protocol):
@@ -121,38 +125,48 @@ def file_stamp(path: str) -> FileStamp:
 
 
 def count_inputs(paths: list[str], limit: int | None = None) -> int:
-    """How many inputs ``collect_documents`` will go through; files are listed, not read."""
-    count = sum(1 for _ in iter_source_paths(paths))
+    """About how many documents ``collect_documents`` will give: one per text file, the records
+    of an export counted by a scan for their markers (not parsed)."""
+    count = sum(1 if problem else count_documents(path) for path, problem in iter_input_paths(paths))
     return count if limit is None else min(count, limit)
 
 
-def collect_documents(paths: list[str], limit: int | None = None) -> Iterator[Document | DocReport]:
-    """Read inputs in order: a Document per usable file, a DocReport('invalid') per bad one."""
-    for item, _ in read_inputs(paths, limit):
+def collect_documents(
+    paths: list[str], limit: int | None = None, columns: Columns | None = None
+) -> Iterator[Document | DocReport]:
+    """Read inputs in order: a Document per usable file or record, a DocReport('invalid') per bad one."""
+    for item, _ in read_inputs(paths, limit, columns):
         yield item
 
 
 def read_inputs(
-    paths: list[str], limit: int | None = None
+    paths: list[str], limit: int | None = None, columns: Columns | None = None
 ) -> Iterator[tuple[Document | DocReport, FileStamp]]:
     """``collect_documents`` with each file's stamp taken BEFORE it was read.
 
     If the file's stamp differs when the result is about to be saved, the text that was read may
-    be a half-written or replaced version: see ``Pipeline._finish``.
+    be a half-written or replaced version: see ``Pipeline._finish``. The records of an export
+    share its stamp. ``limit`` counts documents (each record of an export is one).
     """
     seen = 0
-    for path, problem in iter_source_paths(paths):
-        if limit is not None and seen >= limit:
-            return
-        seen += 1
+    for path, problem in iter_input_paths(paths):
         if problem is not None:
-            yield DocReport(path, Path(path).stem, "invalid", message=problem.reason), None
+            if limit is not None and seen >= limit:
+                return
+            seen += 1
+            yield DocReport(path, document_id(path, Path(path).stem), "invalid", message=problem.reason), None
             continue
         stamp = file_stamp(path)
-        try:
-            yield read_document(path), stamp
-        except SourceError as exc:
-            yield DocReport(path, Path(path).stem, "invalid", message=exc.reason), stamp
+        with closing(read_documents(path, columns)) as items:  # closes the file when the limit stops it
+            for item in items:
+                if limit is not None and seen >= limit:
+                    return
+                seen += 1
+                if isinstance(item, SourceError):
+                    doc_id = item.doc_id or document_id(path, Path(path).stem)
+                    yield DocReport(item.path, doc_id, "invalid", message=item.reason), stamp
+                else:
+                    yield item, stamp
 
 
 class Pipeline:
@@ -279,7 +293,7 @@ class Pipeline:
     def _todo(self, paths: list[str], run_id: int, summary: RunSummary) -> Iterator[Document]:
         """Documents that need a model call, read lazily; bad and finished ones are reported here."""
         queued: dict[str, str] = {}
-        for item, stamp in read_inputs(paths, self.options.limit):
+        for item, stamp in read_inputs(paths, self.options.limit, self.options.columns):
             if isinstance(item, DocReport):
                 self.store.record_problem(
                     run_id=run_id,
@@ -295,14 +309,14 @@ class Pipeline:
                 # Same bytes as an earlier file of this batch: one result per text, one model call.
                 self._emit(
                     summary,
-                    DocReport(item.path, item.doc_id, "skipped", message=f"same text as {queued[key]}"),
+                    DocReport(item.location, item.doc_id, "skipped", message=f"same text as {queued[key]}"),
                 )
                 continue
             skip = self._done_or_taken(item, key, run_id)
             if skip is not None:
                 self._emit(summary, skip)
                 continue
-            queued[key] = item.path
+            queued[key] = item.location
             self._stamps[key] = stamp
             yield item
 
@@ -319,7 +333,7 @@ class Pipeline:
             holder = self.store.claim(key, run_id)
             if holder is not None:
                 message = f"being summarized by {holder}; run again later to include it"
-                return DocReport(doc.path, doc.doc_id, "skipped", message=message, elsewhere=True)
+                return DocReport(doc.location, doc.doc_id, "skipped", message=message, elsewhere=True)
             stored = None if force else self.store.get_result(key)
             if stored is not None:
                 self.store.release(key, run_id)
@@ -338,7 +352,7 @@ class Pipeline:
 
     def _finish(self, doc: Document, outcome: ExtractionOutcome, run_id: int, summary: RunSummary) -> None:
         base = DocReport(
-            path=doc.path,
+            path=doc.location,
             doc_id=doc.doc_id,
             status="ok",
             seconds=outcome.seconds,
@@ -356,7 +370,7 @@ class Pipeline:
             self.store.record_problem(
                 run_id=run_id,
                 doc_id=doc.doc_id,
-                path=doc.path,
+                path=doc.location,
                 kind="source" if changed else "failure",
                 reason=base.message or "failed",
                 key=key,
@@ -373,7 +387,7 @@ class Pipeline:
             info=self.info,
             doc_id=doc.doc_id,
             sha256=doc.sha256,
-            path=doc.path,
+            path=doc.location,
             source_text=doc.text,
             paper=paper,
             error=outcome.error,
@@ -402,7 +416,7 @@ class Pipeline:
 
 def _skipped(doc: Document, paper: PaperSummary | None, error: str | None) -> DocReport:
     return DocReport(
-        path=doc.path,
+        path=doc.location,
         doc_id=doc.doc_id,
         status="skipped",
         findings=len(paper.findings) if paper else 0,

@@ -163,8 +163,13 @@ class RejectedFinding(BaseModel):
 class PaperSummary(BaseModel):
     """Everything stored for one paper: identity, metadata, summary and grounded findings."""
 
-    doc_id: str = Field(max_length=200, description="file stem of the source")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the source bytes")
+    doc_id: str = Field(
+        max_length=200, description="unique id: pmid:N, else the source name and a hash of its path"
+    )
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the source text")
+    source_name: str | None = Field(
+        default=None, max_length=200, description="file stem, or the record's PMID or id; gold files match it"
+    )
     title: str | None = Field(default=None, max_length=500)
     doi: str | None = Field(default=None, max_length=200)
     pmid: str | None = Field(default=None, pattern=r"^\d{1,9}$")

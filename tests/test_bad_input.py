@@ -241,8 +241,9 @@ def test_injected_instructions_stay_data(batch: Batch) -> None:
     numbers = [int(n) for n in re.findall(r"^\[(\d+)\] ", user, flags=re.MULTILINE)]
     assert numbers == list(range(1, len(numbers) + 1))  # a "[99]" in the text starts no line of its own
     with sqlite3.connect(batch.db) as conn:
-        (paper_json,) = conn.execute("SELECT paper_json FROM papers WHERE doc_id='injection'").fetchone()
-        reasons = [r for (r,) in conn.execute("SELECT reason FROM rejections WHERE doc_id='injection'")]
+        where = "WHERE path LIKE '%/injection.txt'"
+        (paper_json,) = conn.execute(f"SELECT paper_json FROM papers {where}").fetchone()
+        reasons = [r for (r,) in conn.execute(f"SELECT reason FROM rejections {where}")]
     paper = json.loads(paper_json)
     assert paper["findings"] == [] and len(paper["rejected_findings"]) == 1
     assert any(UNGROUNDED_FACTOR in r for r in reasons)

@@ -32,18 +32,18 @@ def test_a_file_still_being_written_is_reported_invalid_not_stored(tmp_path: Pat
     db = tmp_path / "store.db"
     with StubServer(choose=writer_finishes) as stub:
         first = run_batch(stub.base_url, [folder], db)
-        status = {r.doc_id: (r.status, r.message) for r in first.reports}
+        status = {Path(r.path).stem: (r.status, r.message) for r in first.reports}
         assert status["steady"] == ("ok", None)
         assert status["growing"][0] == "invalid"
         assert "changed while it was read" in (status["growing"][1] or "")
         with Store(db) as store:
-            assert [p.doc_id for p in store.papers()] == ["steady"]
-            (problem,) = [r for r in store.rejections() if r["doc_id"] == "growing"]
+            assert [p.paper and p.paper.source_name for p in store.papers()] == ["steady"]
+            (problem,) = [r for r in store.rejections() if r["path"] == str(growing)]
             assert problem["kind"] == "source"
             assert store.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
 
         again = run_batch(stub.base_url, [folder], db)  # the writer is done: now it is read whole
-    assert {r.doc_id: r.status for r in again.reports} == {"growing": "ok", "steady": "skipped"}
+    assert {Path(r.path).stem: r.status for r in again.reports} == {"growing": "ok", "steady": "skipped"}
     with Store(db) as store:
-        (paper,) = [p for p in store.papers() if p.doc_id == "growing"]
+        (paper,) = [p for p in store.papers() if p.paper and p.paper.source_name == "growing"]
     assert paper.source_text == full

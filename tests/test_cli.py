@@ -36,8 +36,10 @@ def test_export_jsonl_and_csv_from_the_seed_run(seed_store: Path, capsys: pytest
     assert main(["export", "--db", str(seed_store), "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert len(rows) == sum(len(p.findings) for p in papers.values() if p is not None)
+    names = {doc_id: p.source_name for doc_id, p in papers.items() if p is not None}
+    seeds = Path(__file__).parent.parent / "seeds"
     for row in rows:
-        text = (Path(__file__).parent.parent / "seeds" / f"{row['doc_id']}.txt").read_text(encoding="utf-8")
+        text = (seeds / f"{names[row['doc_id']]}.txt").read_text(encoding="utf-8")
         start, end = row["evidence_spans"].split(";")[0].split("-")
         assert text[int(start) : int(end)] == row["evidence"].split(" | ")[0]
 

@@ -47,15 +47,15 @@ def test_every_document_stored_exactly_once_under_transient_errors(
         r.message for r in summary.reports if r.status != "ok"
     ]
     assert len(summary.reports) == DOCS
-    assert sorted(r.doc_id for r in summary.reports) == [p.stem for p in paths]
+    assert sorted(r.path for r in summary.reports) == [str(p) for p in paths]
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT doc_id, result_key, status FROM papers").fetchall()
+        rows = conn.execute("SELECT path, result_key, status FROM papers").fetchall()
         findings = conn.execute("SELECT COUNT(*), COUNT(DISTINCT paper_id) FROM findings").fetchone()
         (run_ok,) = conn.execute("SELECT docs_ok FROM runs").fetchone()
     assert len(rows) == DOCS
     assert len({doc for doc, _, _ in rows}) == DOCS  # none doubled ...
     assert len({key for _, key, _ in rows}) == DOCS
-    assert {doc for doc, _, _ in rows} == {p.stem for p in paths}  # ... none lost
+    assert {doc for doc, _, _ in rows} == {str(p) for p in paths}  # ... none lost
     assert {status for _, _, status in rows} == {"ok"}
     assert findings == (DOCS, DOCS)  # one finding per paper, each written once
     assert run_ok == DOCS

@@ -75,7 +75,7 @@ def _wait_for_progress(proc: subprocess.Popen[bytes], db: Path, papers: int) -> 
 
 
 def _check_store(db: Path) -> dict[str, tuple[int, float]]:
-    """Consistency of the store; returns {doc_id: (paper id, created_at)}."""
+    """Consistency of the store; returns {file stem: (paper id, created_at)}."""
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = conn.execute("SELECT id, doc_id, result_key, paper_json, created_at FROM papers").fetchall()
@@ -92,7 +92,8 @@ def _check_store(db: Path) -> dict[str, tuple[int, float]]:
             "SELECT COUNT(*) FROM findings WHERE paper_id NOT IN (SELECT id FROM papers)"
         ).fetchone()[0]
         assert orphans == 0
-        return {r[1]: (r[0], r[4]) for r in rows}
+        paths = dict(conn.execute("SELECT id, path FROM papers").fetchall())
+        return {Path(paths[r[0]]).stem: (r[0], r[4]) for r in rows}
 
 
 @pytest.mark.parametrize(
@@ -143,7 +144,7 @@ def test_killed_batch_resumes_without_loss_or_duplicates(
         assert rc == 128 + sig, output
         assert status == "interrupted"
         assert "interrupted: finished documents are saved" in output
-        written = {json.loads(line)["doc_id"] for line in out.read_text().splitlines()}
+        written = {json.loads(line)["source_name"] for line in out.read_text().splitlines()}
         assert reported_ok <= written <= set(saved)
 
     # The same command again finishes the rest and asks the model only for what was not saved.

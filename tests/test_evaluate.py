@@ -565,6 +565,27 @@ def test_missing_predictions_are_fn_and_extra_docs_are_ignored(tmp_path: Path) -
     assert (m["precision"], m["recall"], m["f1"]) == (1.0, pytest.approx(1 / 3), 0.5)
 
 
+def test_gold_files_match_papers_by_source_name_when_the_id_is_unique(tmp_path: Path) -> None:
+    """Paper ids are unique (``01_x-3fa2b1c0``, ``pmid:N``); gold ``01_x.json`` still finds its paper."""
+    write_gold(tmp_path, "01_x", [gold_finding("GENE1", "drugA", "HCC", factor_role="pro_resistance")])
+    write_gold(tmp_path, "90000101", [gold_finding("GENE2", "drugA", "HCC", factor_role="pro_resistance")])
+    write_gold(tmp_path, "02_twice", [gold_finding("GENE3", "drugA", "HCC", factor_role="pro_resistance")])
+    named = [
+        paper("01_x-3fa2b1c0", [finding("GENE1", "drugA", "HCC")]),
+        paper("pmid:90000101", [finding("GENE2", "drugA", "HCC")]),
+        paper("02_twice-aaaaaaaa", [finding("GENE3", "drugA", "HCC")]),
+        paper("02_twice-bbbbbbbb", [finding("GENE9", "drugA", "HCC")]),  # same name, another folder
+    ]
+    for p, name in zip(named, ["01_x", "90000101", "02_twice", "02_twice"], strict=True):
+        p.source_name = name
+    result = evaluate(load_gold(tmp_path), preds(*named))
+    data = result.to_dict()["counts"]
+    assert data["scored_docs"] == 3 and data["missing_docs"] == []
+    assert data["duplicate_predictions"] == ["02_twice"]  # ambiguous: said so, first by id scored
+    assert data["not_in_gold"] == ["02_twice-bbbbbbbb"]
+    assert counts(result)[:3] == (3, 0, 0)
+
+
 def test_near_miss_reasons() -> None:
     result = evaluate(
         seed_gold(ANT2_DOC),

@@ -102,11 +102,11 @@ def test_fault_outcome_and_the_batch_goes_on(
     assert stub.paper_requests == case.requests + 1
 
     with sqlite3.connect(db) as conn:
-        papers = dict(conn.execute("SELECT doc_id, status FROM papers").fetchall())
-        problems = conn.execute("SELECT doc_id, kind, reason FROM rejections WHERE kind='failure'").fetchall()
+        papers = {Path(p).stem: s for p, s in conn.execute("SELECT path, status FROM papers")}
+        problems = conn.execute("SELECT path, kind, reason FROM rejections WHERE kind='failure'").fetchall()
     if case.status == "failed":
         assert papers == {"doc00001": "ok"}  # nothing stored as a result for the failed one ...
-        assert [(d, k) for d, k, _ in problems] == [("doc00000", "failure")]  # ... but its reason is
+        assert [(Path(p).stem, k) for p, k, _ in problems] == [("doc00000", "failure")]  # ... its reason is
         # ... so the same command again asks for it (and only for it).
         again = run_batch(stub.base_url, docs, db, attempts=ATTEMPTS)
         assert [r.status for r in again.reports] == ["ok", "skipped"]

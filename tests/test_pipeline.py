@@ -90,7 +90,7 @@ def test_cli_run_writes_one_valid_object_per_paper(
         obj = json.loads(line)
         jsonschema.validate(obj, schema)
         paper = PaperSummary.model_validate(obj)
-        text = (SEEDS_DIR / f"{paper.doc_id}.txt").read_text(encoding="utf-8")
+        text = (SEEDS_DIR / f"{paper.source_name}.txt").read_text(encoding="utf-8")
         for finding in paper.findings:
             for ev in finding.evidence:
                 assert text[ev.start : ev.end] == ev.quote
@@ -103,4 +103,5 @@ def test_cli_run_writes_one_valid_object_per_paper(
 
 def test_seed_store_fixture_holds_every_seed(seed_store: Path) -> None:
     with Store(seed_store) as store:
-        assert {p.doc_id for p in store.papers()} == {p.stem for p in SEEDS_DIR.glob("*.txt")}
+        names = {p.paper and p.paper.source_name for p in store.papers()}
+    assert names == {p.stem for p in SEEDS_DIR.glob("*.txt")}

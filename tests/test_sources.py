@@ -9,11 +9,32 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import SourceError
-from summarizer.sources import defined_abbreviations, find_quote, normalize_spaces, parse_text, read_document
+from summarizer.sources import (
+    defined_abbreviations,
+    document_id,
+    find_quote,
+    normalize_spaces,
+    parse_text,
+    read_document,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 GOLD = ROOT / "tests" / "gold"
+PAGES = Path(__file__).resolve().parent / "fixtures" / "inputs"
+ABSTRACT = (
+    "Abstract\n"
+    "Background: Carboplatin is the backbone of chemotherapy for ovarian cancer, but most patients "
+    "relapse with platinum-resistant disease.\n"
+    "Results: Silencing the invented kinase ZQK7 restored carboplatin-induced apoptosis in resistant "
+    "cells and slowed the growth of carboplatin-treated xenografts in mice.\n"
+)
+
+
+def synthetic_page(header: str = "", pmid_line: str = "", trailer: str = "") -> str:
+    """An invented saved page: ``header`` lines, a title, ``pmid_line``, the abstract, ``trailer``."""
+    title = "Loss of the invented kinase ZQK7 restores carboplatin sensitivity in ovarian cancer\n"
+    return f"{header}\n{title}\n{pmid_line}\n\n{ABSTRACT}\n{trailer}"
 
 
 def gold_for(seed: Path) -> dict:
@@ -21,10 +42,35 @@ def gold_for(seed: Path) -> dict:
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
-def test_identity_is_stem_and_sha256_of_bytes(seed: Path) -> None:
+def test_identity_is_name_path_id_and_sha256_of_bytes(seed: Path) -> None:
     doc = read_document(str(seed))
-    assert doc.doc_id == seed.stem
+    assert doc.name == seed.stem  # what gold files are matched by
+    assert doc.doc_id == document_id(str(seed), seed.stem) and doc.doc_id.startswith(seed.stem + "-")
     assert doc.sha256 == hashlib.sha256(seed.read_bytes()).hexdigest()
+    assert doc.location == str(seed) and doc.record is None
+
+
+def test_files_of_one_name_in_two_folders_are_two_papers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (ROOT / "seeds" / "003_c3207ab883172865.txt").read_text(encoding="utf-8")
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "paper.txt").write_text(text, encoding="utf-8")
+    first, second = (read_document(str(tmp_path / f / "paper.txt")) for f in ("a", "b"))
+    assert first.name == second.name == "paper"
+    assert first.doc_id != second.doc_id
+    assert first.sha256 == second.sha256  # one text: one result key, whichever file it came from
+    # The id follows the file, not the way it was named on the command line.
+    monkeypatch.chdir(tmp_path / "a")
+    assert read_document("paper.txt").doc_id == first.doc_id
+
+
+def test_a_known_pmid_is_the_id(tmp_path: Path) -> None:
+    page = tmp_path / "saved.txt"
+    page.write_text(synthetic_page(pmid_line="PMID: 90000555"), encoding="utf-8")
+    doc = read_document(str(page))
+    assert doc.pmid == "90000555" and doc.doc_id == "pmid:90000555" and doc.name == "saved"
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
@@ -131,3 +177,120 @@ def test_abbreviations_defined_in_the_text() -> None:
         "MM": "multiple myeloma",
         "ESCC": "esophageal squamous cell carcinoma",
     }
+
+
+# --- saved pages: where the abstract is, and the page's own metadata -------------------------------
+
+
+def test_a_navigation_menu_naming_trailer_sections_above_the_abstract_is_not_the_trailer() -> None:
+    """Regression: the menu's "Similar articles" was taken as the trailer start, and the page was
+    refused with "no abstract-like English prose found (12 words of running text)"."""
+    doc = read_document(str(PAGES / "pubmed_page_with_menu.txt"))
+    view = doc.numbered_view()
+    assert "Silencing ZQK7 restored carboplatin-induced apoptosis" in view
+    assert "ZQK7 promotes carboplatin resistance in ovarian cancer" in view  # the last abstract line
+    # The real trailer, below the abstract, is still left out.
+    assert "QRT2" not in view and "organoids" not in view and "Carboplatin / pharmacology" not in view
+
+
+@pytest.mark.parametrize(
+    "menu",
+    [
+        "Abstract\nSimilar articles\nCited by\nMeSH terms\n",
+        "Keywords\nReferences\nCited by\n",
+        "Similar articles\n",  # one entry, before any prose
+    ],
+)
+def test_trailer_headings_before_the_abstract_start_nothing(menu: str) -> None:
+    doc = parse_text(synthetic_page(header="Page navigation\n" + menu), doc_id="x")
+    assert "Silencing the invented kinase ZQK7" in doc.numbered_view()
+
+
+def test_a_trailer_heading_after_the_abstract_still_ends_it() -> None:
+    trailer = "Similar articles\nThe kinase QRT2 drives cisplatin resistance in lung cancer of mice.\n"
+    doc = parse_text(synthetic_page(header="Similar articles\nCited by\n", trailer=trailer), doc_id="x")
+    assert "ZQK7" in doc.numbered_view() and "QRT2" not in doc.numbered_view()
+
+
+def test_page_metadata_from_the_header_not_from_similar_articles() -> None:
+    doc = read_document(str(PAGES / "pubmed_page_with_menu.txt"))
+    assert doc.title == (
+        "Loss of the invented kinase ZQK7 restores carboplatin sensitivity in high-grade serous "
+        "ovarian cancer"
+    )
+    assert doc.doi == "10.5555/ori.2019.0412"  # not 10.5555/goi.2017.0033 of a similar article
+    assert doc.pmid == "90000017"
+    assert doc.year == 2019  # the dated citation line, not 2017 or 2021 of other papers
+    assert doc.journal == "Oncol Rep Invented"
+    assert doc.doc_id == "pmid:90000017"
+
+
+def test_journal_page_furniture_is_not_the_title_and_its_doi_and_date_are_read() -> None:
+    doc = read_document(str(PAGES / "journal_page_breadcrumb.txt"))
+    assert doc.title == (
+        "Nuclear export of the invented protein PLX9 confers oxaliplatin resistance in colorectal "
+        "cancer cells"
+    )
+    assert doc.doi == "10.5555/ijmo.22.2.114"  # "doi: ..." near the top
+    assert doc.year == 2019  # the "2019 Nov 25" line
+    assert doc.journal is None  # never the DOI line after the date
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Jump to page content",
+        "Skip to main content",
+        "We value your privacy",
+        "Journals > Invented Oncology Reports > Vol. 22(2)",
+        "Home › Journals › Invented Oncology › 2015",
+        "Research article | Open access | Download PDF",
+        "Full text links  Cite  Share",
+        "Authors Info & Affiliations",
+        "Utilizamos cookies propias y de terceros. Si continúa navegando, acepta su uso.",
+        "Buscar en el sitio...",
+        "[ Accept all cookies ]   [ Reject non-essential ]",
+        "Jennifer A Woyach, Richard R Furman, Ta-Ming Liu",
+        "Download the full text as PDF",
+    ],
+)
+def test_page_furniture_is_never_the_title(furniture: str) -> None:
+    doc = parse_text(synthetic_page(header=furniture), doc_id="x")
+    assert doc.title == "Loss of the invented kinase ZQK7 restores carboplatin sensitivity in ovarian cancer"
+
+
+@pytest.mark.parametrize(
+    ("header", "year"),
+    [
+        ("2019 Nov 25", 2019),
+        ("Published: 25 November 2019", 2019),
+        ("Research | Open access | Published: 2018", 2018),
+        ("N Engl J Invented. 2014 Jun 12;370(24):2286-94.", 2014),
+        ("Invented Nature, 2006", 2006),
+        ("Volume 128, Issue 7 · August 2016", 2016),
+        ("Home › Articles › 2015", 2015),
+        ("", None),
+    ],
+)
+def test_a_dated_publication_line_in_the_header_gives_the_year(header: str, year: int | None) -> None:
+    assert parse_text(synthetic_page(header=header), doc_id="x").year == year
+
+
+def test_identifiers_and_years_of_other_papers_are_never_taken() -> None:
+    trailer = (
+        "Cited by\n"
+        "Invented follow-up study of ZQK7 in organoids.\n"
+        "Berg L, et al. Nat Commun Invented. 2021;12:4410. doi: 10.5555/nci.2021.4410. PMID: 90000999\n"
+        "Published: 2021\n"
+    )
+    doc = parse_text(synthetic_page(trailer=trailer), doc_id="x")
+    assert (doc.doi, doc.pmid, doc.year, doc.journal) == (None, None, None, None)
+    header = "Berg L, Solberg M, et al. Nat Commun Invented. 2021;12:4410. doi: 10.5555/nci.2021.4410.\n"
+    doc = parse_text(synthetic_page(header=header), doc_id="x")  # a citation with authors: not this page's
+    assert doc.doi is None
+
+
+def test_the_doi_in_the_header_citation_line_is_the_pages_own() -> None:
+    header = "Invented Oncol. 2019 Nov 25;41(6):1021-33. doi: 10.5555/io.2019.41. Epub 2019 Oct 2."
+    doc = parse_text(synthetic_page(header=header), doc_id="x")
+    assert (doc.doi, doc.year, doc.journal) == ("10.5555/io.2019.41", 2019, "Invented Oncol")

@@ -142,11 +142,11 @@ def test_two_runs_on_one_folder_share_the_work(tmp_path: Path) -> None:
     assert "in progress in another run" in logs[1]  # what the first was working on when it began
 
     with sqlite3.connect(db) as conn:
-        papers = conn.execute("SELECT doc_id, id FROM papers").fetchall()
+        papers = conn.execute("SELECT path, id FROM papers").fetchall()
         calls = conn.execute("SELECT paper_id FROM calls").fetchall()
         statuses = [s for (s,) in conn.execute("SELECT status FROM runs")]
         claims = conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
-    assert sorted(d for d, _ in papers) == [f"doc{i:05d}" for i in range(docs)]
+    assert sorted(Path(p).stem for p, _ in papers) == [f"doc{i:05d}" for i in range(docs)]
     assert len(calls) == len(records), "a run deleted the other run's call log"
     assert {p for (p,) in calls} == {i for _, i in papers}
     assert statuses == ["done", "done"] and claims == 0
