@@ -43,7 +43,7 @@ MAX_DIRECTION_ITEMS = 6
 # every result's key, so an upgraded rule re-does old results instead of silently keeping them.
 RULE_MODULES = (
     "lexicon.py", "mentions.py", "candidates.py", "relate.py", "direction.py", "enrich.py",
-    "summarise.py", "extract.py", "sources.py",
+    "summarise.py", "extract.py", "sources.py", "formats.py",
 )  # fmt: skip
 
 

@@ -253,7 +253,7 @@ def test_csv_without_the_abstract_column_is_one_error_naming_the_columns(tmp_pat
     ]
     # Named, they are read (a spreadsheet's ";" delimiter too).
     columns = Columns(id="ref", title="name", abstract="summary")
-    sheet.write_text(f"ref;name;summary\nr1;A title;\"{CSV_ABSTRACT}\"\n", encoding="utf-8")
+    sheet.write_text(f'ref;name;summary\nr1;A title;"{CSV_ABSTRACT}"\n', encoding="utf-8")
     (doc,) = read_all(sheet, columns)
     assert isinstance(doc, Document) and (doc.name, doc.title) == ("r1", "A title")
 

@@ -344,7 +344,6 @@ def test_missing_ray_is_one_line_naming_the_extra(
         (["--engine", "ray", "--backend", "local"], "--engine ray needs --backend openai"),
         (["--base-url", "http://127.0.0.1:9/v1", "--base-url", "http://127.0.0.1:8/v1"], "need --engine ray"),
         (["--ray-actors", "2"], "--ray-address and --ray-actors need --engine ray"),
-        (["--engine", "ray", "--ray-actors", "0"], "--ray-actors must be at least 1"),
     ],
 )
 def test_engine_settings_that_cannot_work_are_refused_before_anything_starts(
@@ -355,6 +354,13 @@ def test_engine_settings_that_cannot_work_are_refused_before_anything_starts(
     assert main(["run", str(tmp_path / "in"), "--db", str(db), "--backend", "openai", *extra]) == 2
     assert message in capsys.readouterr().err
     assert not db.exists(), "refused settings must not open a run"
+
+
+def test_zero_actors_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(tmp_path), "--backend", "openai", "--engine", "ray", "--ray-actors", "0"])
+    assert exit_info.value.code == 2
+    assert "--ray-actors: must be 1 or more" in capsys.readouterr().err
 
 
 def test_the_actor_recipe_never_shows_the_key() -> None:

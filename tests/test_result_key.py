@@ -54,7 +54,9 @@ def test_a_change_to_the_sent_schema_redoes_stored_results(
     assert statuses(stub, docs, db) == ["ok"]
 
 
-def test_the_rules_version_follows_the_rule_modules_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_rules_version_follows_the_rule_modules_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     package = Path(extract.__file__).parent
     copy = tmp_path / "summarizer"
     copy.mkdir()
