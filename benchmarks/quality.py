@@ -46,7 +46,6 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, help="vcrpy cassette of model answers to replay and extend")
     parser.add_argument("--db", type=Path, help="folder for the stores (default: a fresh temporary one)")
     parser.add_argument("--json", type=Path, help="write every figure here as JSON")
-    parser.add_argument("--no-verify", action="store_true", help="skip the direction question turn")
     parser.add_argument("--report", action="store_true", help="print the per-document eval report too")
     args = parser.parse_args()
 
@@ -95,7 +94,6 @@ def run_set(backend: Any, docs: Path, gold: Path, db: Path, args: argparse.Names
     from summarizer.store import Store
 
     options = RunOptions(force=True)
-    options.extract.verify_direction = not args.no_verify
     with Store(db) as store:
         summary = Pipeline(backend, store, load_prompts(), options).run([str(docs)])
         calls = [

@@ -39,13 +39,11 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="store to write (default: a fresh temporary file)")
     parser.add_argument("--gold", help="gold folder to score the run against (e.g. tests/gold)")
     parser.add_argument("--model", help="local model name (default: the 1.5B)")
-    parser.add_argument("--no-verify", action="store_true", help="skip the direction re-check turn")
     args = parser.parse_args()
 
     db = args.db or Path(tempfile.mkdtemp(prefix="bench-")) / "bench.db"
     backend = get_backend("local", BackendSettings(model=args.model))
     options = RunOptions(force=True)
-    options.extract.verify_direction = not args.no_verify
     started = time.perf_counter()
     try:
         with Store(db) as store:

@@ -78,6 +78,13 @@ def split_combined(name: str) -> list[str]:
     return members
 
 
+def _better_name(new: str, current: str) -> bool:
+    variant_new, variant_current = bool(_VARIANT_SUFFIX.search(new)), bool(_VARIANT_SUFFIX.search(current))
+    if variant_new != variant_current:
+        return variant_current
+    return len(name_key(new)) > len(name_key(current))
+
+
 def factor_type(name: str, doc: Document) -> FactorType:
     """The kind of factor a name is, read off its spelling and the words the text puts next to it."""
     clean = normalize_spaces(name)
@@ -138,8 +145,9 @@ def build_candidates(
             cand = by_key.get(key)
             if cand is None:
                 cand = by_key[key] = Candidate(member, [], factor_type(member, doc))
-            # The most specific spelling names the factor: miR-21-5p rather than miR-21.
-            if len(name_key(member)) > len(name_key(cand.name)) and group_key(member) == key:
+            # The most specific spelling names the factor (miR-21-5p rather than miR-21), but a
+            # gene keeps its own name over a variant's (FLT3, not FLT3-ITD; ALK, not ALK G1202R).
+            if _better_name(member, cand.name):
                 cand.name = member
             for spelling in (written or member, member):
                 if spelling not in cand.names:
@@ -199,6 +207,8 @@ def clean_proposal(name: str, mentions: Mentions) -> tuple[str, str | None]:
         return name, f"{name!r} is a cancer, not a factor"
     if _VARIANT_ONLY.match(name):
         return name, f"{name!r} is a variant; the factor is the gene that carries it"
+    if re.match(r"^\d+-[a-z]{4,}", name):  # "3-methyladenine", "5-aza-2'-deoxycytidine"
+        return name, f"{name!r} is a compound, not a factor"
     return name, None
 
 

@@ -90,7 +90,7 @@ _INCREASE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _MUTATION_AFTER = re.compile(
-    r"^(?:-(?:mutant|mutated|mutations?)\b|\s+(?:kinase[- ]domain\s+)?(?:mutations?|mutants?|variants?|"
+    r"^(?:-(?:mutant|mutated|mutations?)\b|\s+(?:[\w-]+\s+){0,2}?(?:domain\s+)?(?:mutations?|mutants?|variants?|"
     r"substitutions?)\b|\s+(?:p\.)?[A-Z]\d{2,4}(?:[A-Z]|fs|del|ins|\*)(?:\s+|,|$)|"
     r"\s*\([A-Z]\d{2,4}[A-Z]\))",
 )
@@ -110,7 +110,8 @@ _ITS_INCREASE = re.compile(
 # Nouns: what a resistant or a sensitive response is made of.
 _RES_NOUN = (
     r"(?:chemo-?|radio-?|drug\s+|multidrug\s+|acquired\s+|cross-?)?resistance|tolerance|IC50s?|"
-    r"half-maximal\s+inhibitory\s+concentrations?|(?:clonogenic\s+)?survival|viability|escape|relapse"
+    r"half-maximal\s+inhibitory\s+concentrations?|(?:clonogenic|cell)\s+survival|"
+    r"survival\s+(?:after|under|following|of\s+(?:the\s+)?(?:\w+\s+)?cells)|viability|escape|relapse"
 )
 _SEN_NOUN = (
     r"(?:chemo-?|radio-?|drug\s+)?sensitivity|chemosensitivity|radiosensitivity|responsiveness|"
@@ -121,17 +122,19 @@ _SEN_NOUN = (
     r"[\w-]+[- ]induced\s+(?:suppression|inhibition|(?:G[12](?:/[SM])?\s+)?arrest|DNA\s+damage)"
 )
 _UP_VERB = (
-    r"increas\w*|enhanc\w*|promot(?:e|es|ed|ing)\b|induc\w*|confer\w*|caus\w*|driv\w*|drove|restor\w*|improv\w*|"
-    r"augment\w*|potentiat\w*|rais\w*|elevat\w*|mediat\w*|contribut\w*\s+to|facilitat\w*|strengthen\w*|"
-    r"boost\w*|sustain\w*|rescu\w*|reinstat\w*|re-?establish\w*|produc\w*|trigger\w*|accelerat\w*|"
+    # Verb forms only: "mediator", "driver", "cause" and "inducer" are nouns.
+    r"increas\w*|enhanc\w*|promot(?:e|es|ed|ing)\b|induc(?:e|es|ed|ing)\b|confer\w*|caus(?:es|ed|ing)\b|"
+    r"driv(?:e|es|en|ing)\b|drove|restor\w*|improv\w*|"
+    r"augment\w*|potentiat\w*|rais\w*|elevat\w*|mediat(?:e|es|ed|ing)\b|contribut\w*\s+to|facilitat\w*|"
+    r"strengthen\w*|boost\w*|sustain\w*|rescu\w*|reinstat\w*|re-?establish\w*|produc\w*|trigger\w*|accelerat\w*|"
     r"underl\w*|accounts?\s+for|accounted\s+for|leads?\s+to|led\s+to|results?\s+in|resulted\s+in|"
     r"licens\w*|allow\w*|permit\w*|enabl\w*|up[- ]?regulat\w*"
 )
 _DOWN_VERB = (
     r"decreas\w*|reduc\w*|lower\w*|impair\w*|diminish\w*|attenuat\w*|abolish\w*|abrogat\w*|revers\w*|"
     r"overc[oa]m\w*|counteract\w*|alleviat\w*|blunt\w*|limit\w*|restrain\w*|undermin\w*|"
-    r"suppress\w*|inhibit(?!ors?\b)\w*|block(?!ade)\w*|prevent\w*|weaken\w*|eliminat\w*|compromis\w*|"
-    r"negat(?:e|es|ed|ing)\b|antagoni\w*|dampen\w*|curtail\w*|los[te]\b|offset\w*|cancel\w*|annul\w*|"
+    r"suppress(?:es|ed|ing)?\b|inhibit(?:s|ed|ing)?\b|block(?:s|ed|ing)?\b|prevent\w*|weaken\w*|"
+    r"eliminat\w*|compromis\w*|negat(?:e|es|ed|ing)\b|antagoni[sz](?:e|es|ed|ing)\b|dampen\w*|curtail\w*|los[te]\b|offset\w*|cancel\w*|annul\w*|"
     r"down[- ]?regulat\w*"
 )
 # Up to five words between a verb and its noun, none of them a conjunction or another such verb
@@ -201,6 +204,10 @@ _NEGATION = re.compile(
     r"evaluation|use))\b",
     re.IGNORECASE,
 )
+# Words that make a whole clause a hypothesis or a report of others' ideas, wherever they stand.
+_HEDGE = re.compile(
+    r"\b(?:propos\w*|hypothes\w*|postulat\w*|whether|is\s+thought|are\s+thought)\b", re.IGNORECASE
+)
 _NOT_NEGATION = re.compile(r"\bno\s+longer\b|\bnot\s+only\b", re.IGNORECASE)
 
 # "A sensitized cells, whereas B restoration abolished the effect": each clause has its own subject.
@@ -253,6 +260,8 @@ _SETTING = re.compile(
 _RELIEF = re.compile(
     r"\b(?:reliev|alleviat|releas|abolish|abrogat|prevent)\w*\s+(?:[\w-]+\s+){0,3}?$", re.IGNORECASE
 )
+# "X mediates apoptosis": cell biology, not the response to a therapy (a drug-induced one is).
+_BARE_CELL_FATE = re.compile(r"apoptosis|(?:cell\s+)?death|killing|lysis", re.IGNORECASE)
 _RADIATION_AGENT = re.compile(r"^(?:IR|RT|X-?ray|radiation|irradiation|[A-Z]{2,5})$")
 _DRUG_ACTOR = re.compile(r"\binhibitors?\b|\bantagonists?\b|\bantibod(?:y|ies)\b", re.IGNORECASE)
 
@@ -407,7 +416,7 @@ def _agent_outcome(text: str, m: re.Match[str]) -> tuple[Outcome, int] | None:
         return _noun_outcome(a.group("noun")), m.end() + a.end()
     if a := _AGENT_PASSIVE.search(before):
         return _noun_outcome(a.group("noun")), m.end()
-    if a := _AGENT_VERB.match(after):
+    if (a := _AGENT_VERB.match(after)) and not _BARE_CELL_FATE.fullmatch(a.group("noun")):
         return _polarity(a.group("verb"), a.group("noun")), m.end() + a.end()
     if a := _AGENT_SENSITIZES.match(after):
         return "sensitive", m.end() + a.end()
@@ -472,9 +481,10 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
     for m in mentions:
         own = _agent_outcome(part, m)
         if own is not None:
-            if _is_negated(part[: own[1]]):
+            if _is_negated(part[: own[1]]) or _HEDGE.search(part):
                 return None
-            change, cue = (changes[0][0], changes[0][1]) if changes else ("present", "agent")
+            stated = _change_at(part, m)
+            change, cue = stated if stated is not None else ("present", "agent")
             return Reading(change, own[0], cue)
     if not changes:
         # "resistance ... through X": X is part of how the stated outcome comes about.

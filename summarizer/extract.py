@@ -1,15 +1,15 @@
 """One Document in, one validated PaperSummary (or a reasoned failure) out: the stages in a line.
 
     read (sources)  ->  mentions  ->  ask: propose  ->  candidates  ->  relate (direction)
-        ->  ask: read_directions (only where the text's cue words are silent)  ->  summarise
+        ->  summarise
 
 The model names the factors and therapies it sees related (``ask.propose``); the text's own
 mentions (``mentions``) add those it missed. Every finding is then read off the sentences that
 name it: which therapy, which cancer, what was done to the factor and what that did to the
-response (``relate``, ``direction``). Where the cue words do not settle the direction of a factor
-the model proposed, the model is asked two literal questions about the sentence. Nothing is stored
-whose factor and therapy are not named in the text; what was left out is kept as a rejection with
-its reason. No database here.
+response (``relate``, ``direction``). A finding whose direction the text's words do not settle is
+not stored as good: it is kept as a rejection with the sentence and the reason, as is everything
+else left out (names not in the text, a factor no sentence relates to a named therapy). No
+database here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import openai
 
 from . import candidates as candidates_stage
 from . import direction, relate
-from .ask import Asker, AskSettings, CallRecord, DirectionItem
+from .ask import Asker, AskSettings, CallRecord
 from .errors import BackendError
 from .mentions import Mention, Mentions, drug_name
 from .prompts import PromptSet
@@ -36,8 +36,6 @@ from .sources import Document, normalize_spaces, squash
 from .summarise import to_finding, to_summary
 
 ExtractSettings = AskSettings  # the settings a run records as provenance
-# At most this many direction questions per document: one turn, a few seconds.
-MAX_DIRECTION_ITEMS = 6
 
 # The modules whose rules turn the model's answer into stored findings: their source is part of
 # every result's key, so an upgraded rule re-does old results instead of silently keeping them.
@@ -119,7 +117,7 @@ class Extractor:
 
     def _extract(self, doc: Document) -> tuple[PaperSummary | None, str | None]:
         mentions = Mentions(doc)
-        proposal, missing, answer = self.asker.propose(doc, lambda name: is_named(name, doc, mentions))
+        proposal, missing, _ = self.asker.propose(doc, lambda name: is_named(name, doc, mentions))
         rejected = [
             RejectedFinding(reason=f"{name!r} is not named in the abstract", finding={"name": name})
             for name in missing
@@ -131,7 +129,6 @@ class Extractor:
         # measured to add far more wrong findings than right ones (BENCHMARKS.md). They still
         # count as the other names of each sentence (``relate``: whose change a sentence reports).
         drafts = [d for d in relate.relate(doc, mentions, candidates) if d.candidate.proposed]
-        self._ask_directions(doc, answer, drafts)
         all_names = {n for c in candidates for n in c.names}
         findings = []
         for draft in drafts:
@@ -144,21 +141,6 @@ class Extractor:
             if cand.proposed and id(cand) not in related:
                 rejected.append(_no_therapy(cand))
         return to_summary(doc, findings, rejected), None
-
-    def _ask_directions(self, doc: Document, answer: str, drafts: list[relate.DraftFinding]) -> None:
-        """Settle, by the model's literal reading, the direction of proposed factors whose
-        sentences' cue words did not."""
-        open_drafts = [d for d in drafts if d.role is None and d.candidate.proposed][:MAX_DIRECTION_ITEMS]
-        items = [
-            DirectionItem(d.candidate.name, d.therapy, doc.sentence(_question_sentence(doc, d)))
-            for d in open_drafts
-        ]
-        for draft, reading in zip(open_drafts, self.asker.read_directions(doc, answer, items), strict=True):
-            if reading is None:
-                continue
-            role = direction.role_from(reading.change, reading.outcome)
-            if role is not None and reading.change != "not_stated":
-                draft.role, draft.decided_by, draft.model_change = role, "model", reading.change
 
 
 def is_named(name: str, doc: Document, mentions: Mentions) -> bool:
@@ -222,8 +204,8 @@ def _undecided(doc: Document, draft: relate.DraftFinding) -> RejectedFinding:
     sentence = normalize_spaces(doc.sentence(_question_sentence(doc, draft)))
     return RejectedFinding(
         reason=(
-            f"the direction of {draft.candidate.name!r} on {draft.therapy!r} is not stated: neither the "
-            f"cue words nor the model's reading of sentence {_question_sentence(doc, draft)} settle it"
+            f"the direction of {draft.candidate.name!r} on {draft.therapy!r} is not stated: the words of "
+            f"sentence {_question_sentence(doc, draft)} do not say what a change of it does to the response"
         ),
         finding={
             "factor": draft.candidate.name,

@@ -334,8 +334,13 @@ def _mixed_case(token: str) -> bool:
 def drug_name(word: str) -> str | None:
     """The drug a word names (by name or INN stem), lower case, else None."""
     key = word.strip().lower().translate(_SAME_LENGTH)
-    if "-" in key and key not in lexicon.DRUG_NAMES:  # "post-alectinib", "BCR-ABL-imatinib"
-        key = key.rsplit("-", 1)[1]
+    if "-" in key and key not in lexicon.DRUG_NAMES:
+        # "post-alectinib", "BCR-ABL-imatinib", "daratumumab-dependent": a drug joined to a word
+        parts = key.split("-")
+        for part in (parts[-1], parts[0]):
+            if part != key and (found := drug_name(part)):
+                return found
+        return None
     if key in lexicon.DRUG_NAMES:
         return lexicon.DRUG_NAMES[key]
     if re.fullmatch(r"[a-z][a-z-]{3,}", key) and key.endswith(lexicon.DRUG_STEMS):
@@ -359,12 +364,12 @@ def _name_immunotherapies(found: list[Mention]) -> list[Mention]:
             key = _immune_key(m.written)
             written_by_key.setdefault(key, []).append(immune_name(m.written))
     names = {
-        key: next((w for w in forms if w.lower().startswith("anti-")), forms[0])
+        key: min((w for w in forms if w.lower().startswith("anti-")), key=len, default=forms[0])
         for key, forms in written_by_key.items()
     }
     checkpoint = [k for k in names if k in ("PD1", "PDL1", "CTLA4", "LAG3", "TIM3", "TIGIT")]
-    if "checkpoint" in names and len(checkpoint) == 1:
-        names["checkpoint"] = names[checkpoint[0]]
+    if "checkpoint" in names and checkpoint:  # the text's most named checkpoint therapy
+        names["checkpoint"] = names[max(checkpoint, key=lambda k: len(written_by_key[k]))]
     return [
         Mention(m.kind, names[_immune_key(m.written)], m.written, m.sentence, m.start, m.end)
         if m.name.startswith(IMMUNE)

@@ -16,25 +16,20 @@ from pathlib import Path
 from .errors import ConfigError
 
 PROMPTS_ENV = "SUMMARIZER_PROMPTS_DIR"
-_FILES = ("system.md", "user.md", "verify.md")
+_FILES = ("system.md", "user.md")
 
 
 @dataclass(frozen=True)
 class PromptSet:
-    """Instructions sent first (a cacheable prefix), the document template, the direction check."""
+    """Instructions sent first (a cacheable prefix) and the document template."""
 
     system: str
     user_template: str
-    verify_template: str
     sha256: str
 
     def render_user(self, sentences: str) -> str:
         """The user message for one document's numbered sentences."""
         return self.user_template.replace("{sentences}", sentences)
-
-    def render_verify(self, items: str) -> str:
-        """The follow-up question that re-checks each finding's direction."""
-        return self.verify_template.replace("{items}", items)
 
 
 def prompts_dir() -> Path:
@@ -67,6 +62,5 @@ def load_prompts(directory: Path | None = None) -> PromptSet:
     return PromptSet(
         system=texts[0].strip(),
         user_template=texts[1].strip(),
-        verify_template=texts[2].strip(),
         sha256=digest,
     )

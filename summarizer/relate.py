@@ -6,20 +6,21 @@ a drug ("counteracted the resistance to both drugs", "radioresistance") is about
 main therapies. The drug used to change the factor ("blocking EGFR with cetuximab") is a tool, not
 the therapy whose response changes. A sentence naming a cancer other than the document's main one
 gives a finding of its own in that cancer. The readings of all sentences of one (factor, therapy,
-cancer) are weighed into one role; where none reads determinately, the finding is left for the
-model to decide (``role`` None).
+cancer) are weighed into one role; where none reads determinately, ``role`` stays None and the
+finding is not stored as good.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import direction, lexicon
 from .candidates import Candidate, group_key
 from .direction import Reading
-from .mentions import Mention, Mentions, cancers_overlap
+from .mentions import Mention, Mentions, cancers_overlap, drug_name
 from .sources import Document, normalize_spaces
 
 # A sentence about the response without naming the therapy.
@@ -42,8 +43,6 @@ class DraftFinding:
     sentences: list[int] = field(default_factory=list)
     readings: list[tuple[int, Reading]] = field(default_factory=list)
     role: str | None = None
-    decided_by: str = "text"  # "text": cue words; "model": the direction question
-    model_change: str | None = None  # the model's reading of the factor's change, where it decided
 
     @property
     def best_reading(self) -> Reading | None:
@@ -57,14 +56,37 @@ def is_generic_therapy(name: str) -> bool:
     return bool(lexicon.GENERIC_THERAPY_WORDS.match(normalize_spaces(name)))
 
 
-def main_therapies(doc: Document, mentions: Mentions) -> list[str]:
-    """The therapies the text is about: named most in sentences about the response."""
+_RESPONSE_TO = re.compile(
+    r"(?:resist\w*|sensitiv\w*|respon\w*|refractory|relapse\w*|progress\w*|escape|benefit|efficacy|"
+    r"activity|effects?|IC50s?|concentrations?|tolerance)\s+(?:of\s+\w+\s+|\w+\s+)?(?:to|on|of|after|from)\s+"
+    r"(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?$",
+    re.IGNORECASE,
+)
+_RESPONSE_AFTER = re.compile(
+    r"^(?:\)|\s*\([^)]*\))?[- ]?(?:based\s+)?(?:resist\w*|sensitiv\w*|refractory|induced|treated|"
+    r"therapy|treatment|exposure|alone|monotherapy|regimens?|failure)\b",
+    re.IGNORECASE,
+)
+
+
+def main_therapies(doc: Document, mentions: Mentions, candidates: Sequence[Candidate] = ()) -> list[str]:
+    """The therapies the text is about: those whose response it speaks of ("resistance to X",
+    "X-resistant cells", "response to X"), named most; a drug only used on the cells (to raise
+    or block a factor) is not among them."""
     counts: Counter[str] = Counter()
     for m in mentions.therapies:
-        text = doc.sentence(m.sentence)
-        counts[m.name] += 2 if m.sentence == 1 else 1
-        if _GENERIC_RESPONSE.search(text):
-            counts[m.name] += 1
+        before = normalize_spaces(doc.text[max(0, m.start - 80) : m.start] + " ")
+        after = doc.text[m.end : m.end + 40]
+        if m.name == lexicon.RADIOTHERAPY or _RESPONSE_TO.search(before) or _RESPONSE_AFTER.match(after):
+            counts[m.name] += 2 if m.sentence == 1 else 1
+    if not counts:  # no "resistance to ..." wording at all: the therapies named most, less tools
+        tools = {
+            m.name
+            for m in mentions.therapies
+            for cand in candidates
+            if _is_tool(normalize_spaces(doc.sentence(m.sentence)), m, cand)
+        }
+        counts.update(m.name for m in mentions.therapies if m.name not in tools)
     if not counts:
         return []
     top = counts.most_common(1)[0][1]
@@ -73,7 +95,8 @@ def main_therapies(doc: Document, mentions: Mentions) -> list[str]:
 
 def relate(doc: Document, mentions: Mentions, candidates: list[Candidate]) -> list[DraftFinding]:
     """Draft findings for every candidate with at least one sentence about a therapy's response."""
-    main = main_therapies(doc, mentions)
+    main = main_therapies(doc, mentions, candidates)
+    targets = drug_targets(doc, mentions)
     main_cancer = mentions.main_cancer() or ""
     all_names = tuple(n for c in candidates for n in c.names)
     drafts: list[DraftFinding] = []
@@ -88,7 +111,7 @@ def relate(doc: Document, mentions: Mentions, candidates: list[Candidate]) -> li
             reading = _read(text, cand, others)
             for cancer in _cancers_for(number, mentions, main_cancer):
                 for therapy in therapies:
-                    if reading is not None and _drug_action(cand, therapy, reading):
+                    if reading is not None and _drug_action(cand, therapy, reading, targets):
                         continue
                     draft = by_key.get((therapy, cancer))
                     if draft is None:
@@ -98,18 +121,23 @@ def relate(doc: Document, mentions: Mentions, candidates: list[Candidate]) -> li
                         draft.readings.append((number, reading))
         for draft in by_key.values():
             draft.role = _vote(draft.readings)
+            if cand.factor_type == "pathway" and not any(r.weight > 1 for _, r in draft.readings):
+                # A pathway named as the route ("through the PI3K/Akt pathway") is the mechanism
+                # of another factor's finding; it is one of its own only where it was changed.
+                draft.role = None
             drafts.append(draft)
     return drafts
 
 
 def _sentences_naming(doc: Document, cand: Candidate) -> list[int]:
+    """Every sentence naming the candidate by any spelling, also inside a longer name ("ALK" in
+    "EML4-ALK G1202R") and in words the symbol mentions leave out (long forms)."""
     numbers = set(cand.sentences)
     for name in cand.names:
-        if len(name) > 3 and " " in name:  # long forms: not in the symbol mentions
-            pattern = direction.mention_pattern(name)
-            numbers |= {
-                s.number for s in doc.sentences if pattern.search(normalize_spaces(doc.sentence(s.number)))
-            }
+        pattern = direction.mention_pattern(name)
+        numbers |= {
+            s.number for s in doc.sentences if pattern.search(normalize_spaces(doc.sentence(s.number)))
+        }
     return sorted(numbers)
 
 
@@ -167,7 +195,7 @@ def _is_tool(text: str, therapy: Mention, cand: Candidate) -> bool:
         ):
             return True
         if re.search(
-            rf"{written}\)?(?:\s*\([^)]*\))?\s+{_CHANGE_VERB}\s+(?:[\w,-]+\s+){{0,8}}?{factor}",
+            rf"{written}\)?(?:\s*\([^)]*\))?\s+(?:(?:that|which)\s+)?{_CHANGE_VERB}\s+(?:[\w,-]+\s+){{0,8}}?{factor}",
             text,
             re.IGNORECASE,
         ):
@@ -184,16 +212,43 @@ _CHANGE_VERB = (
 _PHARMACOLOGICAL = re.compile(r"block|inhibit|antagon|neutrali|targeting", re.IGNORECASE)
 
 
-def _drug_action(cand: Candidate, therapy: str, reading: Reading) -> bool:
-    """Whether the reading is the therapy acting on its own target ("EGFR blockade" with
-    cetuximab): how the drug works, not what changes the response to it."""
-    targets = lexicon.DRUG_TARGETS.get(therapy.lower(), ())
+def _drug_action(cand: Candidate, therapy: str, reading: Reading, targets: dict[str, set[str]]) -> bool:
+    """Whether the reading is the therapy acting on its own target, how the drug works rather
+    than what changes the response to it: the target blocked by the drug ("EGFR blockade" with
+    cetuximab), or more of the target the drug is named after ("PD-1" with anti-PD-1). A mutated
+    target, or one the cells lose, is a resistance finding all the same (BTK C481S, CD38 loss)."""
     keys = {group_key(n) for n in cand.names}
-    return (
-        bool(keys & set(targets))
-        and reading.change == "decreased"
-        and bool(_PHARMACOLOGICAL.search(reading.cue))
-    )
+    if not keys & (targets.get(therapy, set()) | set(lexicon.DRUG_TARGETS.get(therapy.lower(), ()))):
+        return False
+    if reading.change == "decreased":
+        return bool(_PHARMACOLOGICAL.search(reading.cue))
+    return reading.change in ("increased", "present")
+
+
+_APPOSITION = re.compile(
+    r"([A-Za-z0-9][\w/-]*(?:\s+[a-z]+)?)[- ](?:(?:tyrosine\s+)?kinase\s+)?"
+    r"(?:inhibitors?|antagonists?|blockers?|antibod(?:y|ies))\s*,?\s+(?:such\s+as\s+|like\s+)?\(?([A-Za-z][\w-]+)"
+)
+
+
+def drug_targets(doc: Document, mentions: Mentions) -> dict[str, set[str]]:
+    """What the text says each therapy acts on: "the glutaminase inhibitor telaglenastat", the
+    target in an immunotherapy's name ("anti-PD-1"), and the dictionary of well-known drugs."""
+    targets: dict[str, set[str]] = {}
+    names = {m.name.lower(): m.name for m in mentions.therapies}
+    for m in mentions.therapies:
+        written = normalize_spaces(m.written)
+        found = re.search(r"(?:anti-|^)([A-Z][\w-]*\d[\w-]*|[A-Z]{2,}[\w-]*)", written)
+        if found and found.group(1).upper() != written.upper():
+            targets.setdefault(m.name, set()).add(group_key(found.group(1)))
+    for match in _APPOSITION.finditer(normalize_spaces(doc.text)):
+        drug = names.get(match.group(2).lower()) or (
+            drug_name(match.group(2)) and names.get(drug_name(match.group(2)) or "")
+        )
+        if drug:
+            target = match.group(1)
+            targets.setdefault(drug, set()).update({group_key(target), group_key(target.split()[-1])})
+    return targets
 
 
 def _cancers_for(number: int, mentions: Mentions, main: str) -> list[str]:

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-# 2: findings carry factor_ref / therapy_ref / cancer_ref; 3: findings read off the text, with
-# decided_by, and no fixed cap on their number
+# 2: findings carry factor_ref / therapy_ref / cancer_ref; 3: findings read off the text, no
+# fixed cap on their number
 SCHEMA_VERSION = "3"
 
 FactorType = Literal[
@@ -144,9 +144,6 @@ class Finding(BaseModel):
     models: list[str] = Field(default_factory=list, max_length=3)
     evidence_level: list[EvidenceLevel] = Field(default_factory=list, max_length=3)
     evidence: list[Evidence] = Field(min_length=1, max_length=3)
-    # "text": the evidence's own words set the direction; "model": they did not, the model's
-    # literal reading of the evidence sentence did.
-    decided_by: Literal["text", "model"] = "text"
     # --- normalisation (normalize.py); None where no index was available ---
     factor_ref: EntityRef | None = None
     therapy_ref: EntityRef | None = None

@@ -71,7 +71,6 @@ def to_finding(doc: Document, mentions: Mentions, draft: DraftFinding, all_names
         models=_models(numbers, mentions, quotes),
         evidence_level=enrich.evidence_levels(quotes),
         evidence=evidence,
-        decided_by=draft.decided_by,  # type: ignore[arg-type]
     )
 
 
@@ -91,8 +90,7 @@ def evidence_numbers(draft: DraftFinding) -> list[int]:
 
 def _alteration(draft: DraftFinding) -> Alteration:
     reading = draft.best_reading
-    if reading is None:
-        return enrich.alteration_of(draft.model_change or "present", draft.model_change or "")
+    assert reading is not None  # a draft with a role has a reading that agrees with it
     return enrich.alteration_of(reading.change, reading.cue)
 
 

@@ -17,7 +17,7 @@ def test_the_hash_changes_with_any_prompt_file(tmp_path: Path) -> None:
     shutil.copytree(prompts.prompts_dir(), tmp_path / "p")
     before = load_prompts(tmp_path / "p").sha256
     assert before == load_prompts().sha256
-    with (tmp_path / "p" / "verify.md").open("a") as fh:
+    with (tmp_path / "p" / "user.md").open("a") as fh:
         fh.write("\nOne more line.")
     assert load_prompts(tmp_path / "p").sha256 != before
 
