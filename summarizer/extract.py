@@ -15,6 +15,7 @@ database here.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ import instructor
 import openai
 
 from . import candidates as candidates_stage
-from . import direction, relate
+from . import direction, lexicon, relate
 from .ask import Asker, AskSettings, CallRecord
 from .errors import BackendError
 from .mentions import Mention, Mentions, drug_name
@@ -169,7 +170,7 @@ def _proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> 
         clean = normalize_spaces(name)
         if squash(clean) in known or candidates_stage.group_key(clean) in factors or len(squash(clean)) < 3:
             continue
-        if relate.is_generic_therapy(clean):
+        if relate.is_generic_therapy(clean) or not _looks_like_therapy(clean):
             continue
         pattern = direction.mention_pattern(clean)
         for s in doc.sentences:
@@ -179,6 +180,20 @@ def _proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> 
                     Mention("therapy", clean, m.group(0), s.number, s.start + m.start(), s.start + m.end())
                 )
     return added
+
+
+_COMPOUND_CODE = re.compile(r"^[A-Z]{1,5}-?\d{2,}[A-Z]?$")
+
+
+def _looks_like_therapy(name: str) -> bool:
+    """A drug by its name or stem, a compound code (CB-839), or a radiotherapy or immunotherapy
+    wording; the model also lists cancers, genes and reagents ("short hairpin RNA") as therapies."""
+    return bool(
+        drug_name(name)
+        or _COMPOUND_CODE.match(name)
+        or lexicon.RADIATION_PATTERN.fullmatch(name)
+        or lexicon.IMMUNE_PATTERN.fullmatch(name)
+    )
 
 
 def _question_sentence(doc: Document, draft: relate.DraftFinding) -> int:
