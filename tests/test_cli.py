@@ -186,7 +186,7 @@ def test_output_through_a_symlink_writes_its_target(tmp_path: Path, seed_store: 
         assert (tmp_path / name).is_symlink(), name
         assert (tmp_path / "real" / name).stat().st_size > 0, name
     lines = (tmp_path / "real" / "run.jsonl").read_text().splitlines()
-    assert sorted(json.loads(line)["doc_id"] for line in lines) == [p.stem for p in paths]
+    assert sorted(json.loads(line)["source_name"] for line in lines) == [p.stem for p in paths]
 
 
 def test_output_into_a_named_pipe_writes_into_it(tmp_path: Path, seed_store: Path) -> None:
@@ -215,7 +215,7 @@ def test_output_dash_means_standard_output(
     with StubServer() as stub:
         assert main([*_run_args(stub, tmp_path / "in", tmp_path / "s.db"), "-o", "-"]) == 0
     out, err = capsys.readouterr()
-    assert sorted(json.loads(line)["doc_id"] for line in out.splitlines()) == [
+    assert sorted(json.loads(line)["source_name"] for line in out.splitlines()) == [
         "doc00000",
         "doc00001",
         "doc00002",
