@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "seeds": (ROOT / "seeds", ROOT / "tests" / "gold"),
     "dev": (ROOT / "benchmarks" / "dev" / "docs", ROOT / "benchmarks" / "dev" / "gold"),
+    # Written apart from the rules, for a check on texts they were never read against.
+    "holdout": (ROOT / "benchmarks" / "holdout" / "docs", ROOT / "benchmarks" / "holdout" / "gold"),
 }
 
 logging.getLogger("instructor").setLevel(logging.CRITICAL)  # handled failures are reported below
@@ -38,7 +40,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sets", default="seeds,dev", help="comma-separated: seeds, dev")
+    parser.add_argument("--sets", default="seeds,dev", help="comma-separated: seeds, dev, holdout")
     parser.add_argument(
         "--base-url", help="use this running OpenAI-compatible server instead of the embedded one"
     )

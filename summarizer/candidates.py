@@ -183,6 +183,7 @@ def build_candidates(
 
 _REAGENT_WORDS = re.compile(
     r"\s+(?:mimics?|inhibitors?|agomirs?|antagomirs?|knockdown|overexpression|amplification|deletion|"
+    r"fusions?|rearrangements?|translocations?|"
     r"loss|silencing|(?:kinase[- ]domain\s+|ligand[- ]binding[- ]domain\s+|point\s+|activating\s+)?"
     r"mutations?|variants?|status|expression|levels?)$",
     re.IGNORECASE,

@@ -42,6 +42,7 @@ _DECREASE_WORDS = (
     r"neutrali[sz]ing|neutrali[sz]ation|targeting|si-?RNAs?|sh-?RNAs?|small\s+interfering\s+RNAs?|"
     r"inactivating|inactivation|inactivated|degrading|degradation|disruption|disrupting|ablation|"
     r"antagonising|antagonizing|antagomirs?|sponging|sponges|sponged|sponge\s+(?:for|of)|sequestering|"
+    r"(?:antisense\s+)?(?:oligonucleotides?|ASOs?|siRNAs?|shRNAs?)\s+(?:against|targeting|to)|"
     r"sequesters|sequestered|repressing|represses|repression|loss-of-function\s+mutations?"
 )
 _INCREASE_WORDS = (
@@ -49,7 +50,7 @@ _INCREASE_WORDS = (
     r"high|higher|elevated|elevation|increased|increasing|enhanced|restoration|restoring|restored|"
     r"re-?expression|re-?expressing|delivery|exogenous|activation|activating|activated|amplification|"
     r"amplified|gain|ectopic|ectopically\s+expressed|enforced|forced|transfection|derepressing|"
-    r"derepression|de-?repress(?:es|ed)?|induction|inducing|overproduction|excess"
+    r"derepression|de-?repress(?:es|ed)?|induction|inducing|overproduction|excess|mimics?\s+of|agomirs?\s+of"
 )
 _MUTATION_BEFORE = (
     r"mutations?\s+(?:in|of|at|within|affecting)|mutant|mutated|acquired|point\s+mutations?\s+in|"
@@ -164,7 +165,7 @@ _SENSITIVE_WORDS = re.compile(
 )
 _RESISTANT_WORDS = re.compile(
     r"\bdesensiti[sz]\w*|\bless\s+(?:sensitive|responsive|susceptible)\b|\bmore\s+resistant\b|"
-    r"\bresponded\s+less\b|\b(?:became|become|becomes|render\w*|made|make|makes)\s+(?:\w+\s+){0,3}?"
+    r"\bresponded\s+less\b|\b(?:became|become|becomes|render\w*|made|make|makes)\s+(?:[\w-]+\s+){0,6}?"
     r"(?:cross-)?(?:resistant|refractory|insensitive|unresponsive|tolerant)\b|"
     r"\b(?:developed|develop|acquired|acquire)\s+(?:\w+\s+){0,2}?resistance\b|"
     r"\b(?:mechanisms?|causes?|routes?|drivers?|mediators?|basis|determinants?|sources?)\s+of\s+"
@@ -261,6 +262,9 @@ _RELIEF = re.compile(
     r"\b(?:reliev|alleviat|releas|abolish|abrogat|prevent)\w*\s+(?:[\w-]+\s+){0,3}?$", re.IGNORECASE
 )
 # "X mediates apoptosis": cell biology, not the response to a therapy (a drug-induced one is).
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:against|of|with|to|for|in|on|from|into|at|by|targeting)\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE
+)
 _BARE_CELL_FATE = re.compile(r"apoptosis|(?:cell\s+)?death|killing|lysis", re.IGNORECASE)
 _RADIATION_AGENT = re.compile(r"^(?:IR|RT|X-?ray|radiation|irradiation|[A-Z]{2,5})$")
 _DRUG_ACTOR = re.compile(r"\binhibitors?\b|\bantagonists?\b|\bantibod(?:y|ies)\b", re.IGNORECASE)
@@ -416,7 +420,12 @@ def _agent_outcome(text: str, m: re.Match[str]) -> tuple[Outcome, int] | None:
         return _noun_outcome(a.group("noun")), m.end() + a.end()
     if a := _AGENT_PASSIVE.search(before):
         return _noun_outcome(a.group("noun")), m.end()
-    if (a := _AGENT_VERB.match(after)) and not _BARE_CELL_FATE.fullmatch(a.group("noun")):
+    if (
+        (a := _AGENT_VERB.match(after))
+        and not _BARE_CELL_FATE.fullmatch(a.group("noun"))
+        # "oligonucleotides against X restored ...": X is the object, not the agent
+        and not _PREPOSITION_BEFORE.search(before)
+    ):
         return _polarity(a.group("verb"), a.group("noun")), m.end() + a.end()
     if a := _AGENT_SENSITIZES.match(after):
         return "sensitive", m.end() + a.end()
@@ -430,6 +439,18 @@ def _segments(clause: str) -> list[str]:
     return [p for p in _AND_BREAK.split(clause) if p.strip()]
 
 
+def in_negated_clause(sentence: str, at: int) -> bool:
+    """Whether the clause holding character ``at`` of the sentence is negated or hedged before
+    that point ("..., whereas X did not change the response to cisplatin")."""
+    text = sentence.replace("\n", " ")
+    start = 0
+    for m in _CLAUSE_BREAK.finditer(text):
+        if m.start() >= at:
+            break
+        start = m.end()
+    return _is_negated(normalize_spaces(text[start:at]))
+
+
 def read(sentence: str, factor: str, others: tuple[str, ...] = ()) -> Reading | None:
     """The factor's change and the outcome as this sentence states them, or None.
 
@@ -440,18 +461,27 @@ def read(sentence: str, factor: str, others: tuple[str, ...] = ()) -> Reading | 
     """
     text = normalize_spaces(sentence)
     readings: set[Reading] = set()
+    named_before = False
     for clause in _CLAUSE_BREAK.split(text):
         for part in _segments(clause):
             mentions = _mentions(part, factor)
             if not mentions:
+                # "X overexpression ..., whereas its depletion restored sensitivity": the pronoun
+                # names the factor of the clause before.
+                if named_before and (_ITS_DECREASE.search(part) or _ITS_INCREASE.search(part)):
+                    reading = _read_part(part, [], others)
+                    if reading is not None:
+                        readings.add(reading)
                 continue
+            named_before = True
             reading = _read_part(part, mentions, others)
             if reading is not None:
                 readings.add(reading)
     roles = {r.role for r in readings}
     if len(roles) != 1:
         return None
-    return sorted(readings, key=lambda r: -r.weight)[0]
+    # Sorted on every field: a set's order changes from one process to the next.
+    return sorted(readings, key=lambda r: (-r.weight, r.change, r.outcome, r.cue))[0]
 
 
 def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]) -> Reading | None:
@@ -483,7 +513,10 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
         if own is not None:
             if _is_negated(part[: own[1]]) or _HEDGE.search(part):
                 return None
-            stated = _change_at(part, m)
+            # In "depletion of MITF blocked TNF-a-mediated resistance" the verb before the name
+            # acts on the whole phrase: the factor itself is the agent, as stated.
+            suffix = _AGENT_SUFFIX.match(part[m.end() : m.end() + 90])
+            stated = None if suffix and suffix.group(0).startswith("-") else _change_at(part, m)
             change, cue = stated if stated is not None else ("present", "agent")
             return Reading(change, own[0], cue)
     if not changes:

@@ -170,9 +170,11 @@ def _proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> 
         clean = normalize_spaces(name)
         if squash(clean) in known or candidates_stage.group_key(clean) in factors or len(squash(clean)) < 3:
             continue
-        if relate.is_generic_therapy(clean) or not _looks_like_therapy(clean):
+        if relate.is_generic_therapy(clean) or _names_a_cancer(clean, mentions):
             continue
         pattern = direction.mention_pattern(clean)
+        if not _looks_like_therapy(clean) and not relate.spoken_of_as_therapy(doc, pattern):
+            continue
         for s in doc.sentences:
             text = doc.sentence(s.number)
             for m in pattern.finditer(text):
@@ -183,6 +185,11 @@ def _proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> 
 
 
 _COMPOUND_CODE = re.compile(r"^[A-Z]{1,5}-?\d{2,}[A-Z]?$")
+
+
+def _names_a_cancer(name: str, mentions: Mentions) -> bool:
+    key = squash(name)
+    return any(key in (squash(m.name), squash(m.written)) for m in mentions.cancers)
 
 
 def _looks_like_therapy(name: str) -> bool:

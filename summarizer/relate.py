@@ -69,6 +69,18 @@ _RESPONSE_AFTER = re.compile(
 )
 
 
+def spoken_of_as_therapy(doc: Document, pattern: re.Pattern[str]) -> bool:
+    """Whether the text speaks of the response to this name somewhere ("sensitivity to
+    epothilone B", "X-resistant cells"): how an unfamiliar drug name shows itself a therapy."""
+    text = normalize_spaces(doc.prose)
+    for m in pattern.finditer(text):
+        if _RESPONSE_TO.search(text[max(0, m.start() - 80) : m.start()]) or _RESPONSE_AFTER.match(
+            text[m.end() : m.end() + 40]
+        ):
+            return True
+    return False
+
+
 def main_therapies(doc: Document, mentions: Mentions, candidates: Sequence[Candidate] = ()) -> list[str]:
     """The therapies the text is about: those whose response it speaks of ("resistance to X",
     "X-resistant cells", "response to X"), named most; a drug only used on the cells (to raise
@@ -157,10 +169,28 @@ def _therapies_for(text: str, number: int, cand: Candidate, mentions: Mentions, 
     change the factor; or the main ones where it speaks of the response in general."""
     named: list[Mention] = [m for m in mentions.in_sentence("therapy", number)]
     clean = normalize_spaces(text)
+    sentence_start = mentions.doc.sentences[number - 1].start
+    # Not the therapy of this sentence's finding: a drug used to change the factor, one in a
+    # clause that says nothing changed ("did not change the response to cisplatin"), or a
+    # co-treatment ("co-targeting with navitoclax ... re-sensitized the cells").
+    # A therapy named twice counts where one of its mentions is none of these.
     tools = {m.name for m in named if _is_tool(clean, m, cand)}
-    names = list(dict.fromkeys(m.name for m in named if m.name not in tools))
+    tools |= {m.name for m in named if direction.in_negated_clause(text, m.start - sentence_start)}
+    partners = {m.name for m in named if _is_co_treatment(text, m.start - sentence_start)}
+    kept = {
+        m.name
+        for m in named
+        if not _is_tool(clean, m, cand)
+        and not direction.in_negated_clause(text, m.start - sentence_start)
+        and not _is_co_treatment(text, m.start - sentence_start)
+    }
+    tools -= kept
+    partners -= kept
+    names = list(dict.fromkeys(m.name for m in named if m.name in kept))
     if names:
         return names
+    if partners and not tools:
+        return [t for t in main if t not in partners]
     if tools:
         return []
     if _RADIO_WORD.search(clean):
@@ -169,6 +199,19 @@ def _therapies_for(text: str, number: int, cand: Candidate, mentions: Mentions, 
         chemo = [t for t in main if t != lexicon.RADIOTHERAPY] if _CHEMO_WORD.search(clean) else main
         return chemo
     return []
+
+
+_CO_TREATMENT = re.compile(
+    r"\b(?:with|plus|combined\s+with|combination\s+with|co-?targeting\s+with|co-?treatment\s+with|"
+    r"addition\s+of|adding)\s+(?:the\s+|a\s+|an\s+)?(?:[\w/-]+\s+){0,3}?$",
+    re.IGNORECASE,
+)
+
+
+def _is_co_treatment(text: str, at: int) -> bool:
+    """Whether the drug at ``at`` is given with something else rather than responded to."""
+    before = normalize_spaces(text[max(0, at - 60) : at] + " ")
+    return bool(_CO_TREATMENT.search(before)) and not _RESPONSE_TO.search(before)
 
 
 _TOOL_BEFORE = re.compile(
@@ -246,8 +289,9 @@ def drug_targets(doc: Document, mentions: Mentions) -> dict[str, set[str]]:
             drug_name(match.group(2)) and names.get(drug_name(match.group(2)) or "")
         )
         if drug:
-            target = match.group(1)
-            targets.setdefault(drug, set()).update({group_key(target), group_key(target.split()[-1])})
+            target = match.group(1)  # "the glutaminase", "BCL-XL/BCL-2": each name it holds
+            words = {target, target.split()[-1], *target.split()[-1].split("/")}
+            targets.setdefault(drug, set()).update(group_key(w) for w in words)
     return targets
 
 

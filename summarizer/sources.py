@@ -462,7 +462,10 @@ def _split_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int
     cursor = 0
     for match in _SENTENCE_END.finditer(chunk):
         before = chunk[cursor : match.start()]
-        if before.endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", before):
+        # "J. Smith" is an initial; "epothilone B." or "vitamin D." ends a sentence.
+        if before.endswith(_ABBREVIATIONS) or (
+            re.search(r"\b[A-Z]\.$", before) and not re.search(r"\b[a-z][\w-]{3,}\s+[A-Z]\.$", before)
+        ):
             continue
         if before.strip():
             yield start + cursor, start + match.start()

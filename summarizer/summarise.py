@@ -110,7 +110,7 @@ def _partners(quotes: list[str], draft: DraftFinding, all_names: set[str]) -> li
     own = set(draft.candidate.names)
     found: list[str] = []
     text = " ".join(normalize_spaces(q) for q in quotes)
-    for name in sorted(all_names - own, key=lambda n: text.find(n)):
+    for name in sorted(all_names - own, key=lambda n: (text.find(n), -len(n), n)):
         if name in text and name not in found and not any(name in f or f in name for f in found):
             found.append(name[:40])
     return found[:3]
@@ -120,7 +120,12 @@ def _models(numbers: list[int], mentions: Mentions, quotes: list[str]) -> list[s
     found: list[str] = []
     for n in numbers:
         text = normalize_spaces(mentions.doc.sentence(n))
-        found += [c for c in mentions.cell_lines if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w])", text)]
+        at = {
+            c: m.start()
+            for c in mentions.cell_lines
+            if (m := re.search(rf"(?<![\w-]){re.escape(c)}(?![\w])", text))
+        }
+        found += sorted(at, key=lambda c: (at[c], c))
     for quote in quotes:
         found += [m.group(0).lower() for m in _MODEL_WORDS.finditer(quote)]
     return [m[:50] for m in dict.fromkeys(found)][:3]
