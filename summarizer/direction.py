@@ -532,7 +532,7 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
     phrases = [
         p
         for p in _outcome_phrases(part)
-        if not _tied_elsewhere(part, p, mentions) and not _is_object(part, p, spans)
+        if not _is_object(part, p, spans)
     ]
     later = [p for p in phrases if p[0] >= at]
     chosen = later[0] if later else (phrases[-1] if phrases else None)
@@ -573,16 +573,6 @@ def _is_object(part: str, phrase: tuple[int, int, Outcome], spans: list[tuple[in
             and re.search(r"effects?\s+of", part[start:end]) is not None
         )
     return any(end < s <= end + m.end() + 1 for s, _ in spans)
-
-
-def _tied_elsewhere(clause: str, phrase: tuple[int, int, Outcome], mentions: list[re.Match[str]]) -> bool:
-    """Whether an outcome phrase is "X-induced resistance" of some other name X, not our factor."""
-    start, end, _ = phrase
-    text = clause[start:end]
-    agents = re.findall(r"([\w-]+?)[- ](?:induced|mediated|driven|conferred|dependent)\s+", text)
-    # A lower-case agent is the treatment ("sorafenib-induced apoptosis"), not another factor.
-    named = [a for a in agents if a != a.lower() and not _RADIATION_AGENT.match(a)]
-    return bool(named) and not any(start <= m.start() < end for m in mentions)
 
 
 def role_in_sentence(sentence: str, factor: str, others: tuple[str, ...] = ()) -> str | None:

@@ -202,8 +202,8 @@ def _therapies_for(text: str, number: int, cand: Candidate, mentions: Mentions, 
 
 
 _CO_TREATMENT = re.compile(
-    r"\b(?:with|plus|combined\s+with|combination\s+with|co-?targeting\s+with|co-?treatment\s+with|"
-    r"addition\s+of|adding)\s+(?:the\s+|a\s+|an\s+)?(?:[\w/-]+\s+){0,3}?$",
+    r"\b(?:plus|together\s+with|combined\s+with|combination\s+with|co-?targeting\s+with|"
+    r"co-?treatment\s+with|addition\s+of|adding)\s+(?:the\s+|a\s+|an\s+)?(?:[\w/-]+\s+){0,3}?$",
     re.IGNORECASE,
 )
 

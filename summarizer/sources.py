@@ -121,7 +121,7 @@ _CITATION_MARKS = [re.compile(p) for p in (r"\bPMID\b", r"\bPMC\b", r"\bdoi\b", 
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 # Unicode category Cc (C0 and C1 controls) except the whitespace ones text files carry.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-_ABBREVIATION_DEF = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*\)")
+_ABBREVIATION_DEF = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*(?:\)|[,;]\s)")
 _LONG_FORM = re.compile(r"(?:[\w'-]+\s+){1,8}$")
 _ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "Fig.", "approx.", "ca.", "cf.", "No.")
 
