@@ -245,7 +245,9 @@ def test_injected_instructions_stay_data(batch: Batch) -> None:
         (paper_json,) = conn.execute(f"SELECT paper_json FROM papers {where}").fetchone()
         reasons = [r for (r,) in conn.execute(f"SELECT reason FROM rejections {where}")]
     paper = json.loads(paper_json)
-    assert paper["findings"] == [] and len(paper["rejected_findings"]) == 1
+    # The answer that obeyed the injection is rejected; what the text itself states firmly (GENE7,
+    # two sentences) is kept, and nothing the injected line asks for ("HACK1") is a finding.
+    assert [f["factor"] for f in paper["findings"]] == ["GENE7"] and len(paper["rejected_findings"]) == 1
     assert any(UNGROUNDED_FACTOR in r for r in reasons)
 
 
