@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from . import lexicon
 from .sources import Document, defined_abbreviations
@@ -116,21 +116,7 @@ class Mentions:
             lexicon.RADIATION_PATTERN.search(v) for k, v in self.abbreviations.items() if k in ("IR", "RT")
         )
         for number, start, text in self._sentences():
-            taken: list[tuple[int, int]] = []
-
-            def add(
-                name: str,
-                s: int,
-                e: int,
-                _n: int = number,
-                _start: int = start,
-                _taken: list[Any] = taken,
-                _text: str = text,
-            ) -> None:
-                if any(s < te and ts < e for ts, te in _taken):
-                    return
-                _taken.append((s, e))
-                found.append(Mention("therapy", name, _text[s:e], _n, _start + s, _start + e))
+            add = _Spans("therapy", found, number, start, text).add
 
             for m in lexicon.IMMUNE_PATTERN.finditer(text):
                 add(IMMUNE + m.group(0), m.start(), m.end())
@@ -210,21 +196,7 @@ class Mentions:
         found: list[Mention] = []
         not_factors = self._not_factor_names()
         for number, start, text in self._sentences():
-            taken: list[tuple[int, int]] = []
-
-            def add(
-                name: str,
-                s: int,
-                e: int,
-                _n: int = number,
-                _start: int = start,
-                _taken: list[Any] = taken,
-                _text: str = text,
-            ) -> None:
-                if any(s < te and ts < e for ts, te in _taken):
-                    return
-                _taken.append((s, e))
-                found.append(Mention("factor", name, _text[s:e], _n, _start + s, _start + e))
+            add = _Spans("factor", found, number, start, text).add
 
             for m in _MIRNA.finditer(text):
                 add(mirna_name(m.group(0)), m.start(), m.end())
@@ -320,6 +292,23 @@ class Mentions:
             (s.number, s.start, self.doc.text[s.start : s.end].translate(_SAME_LENGTH))
             for s in self.doc.sentences
         ]
+
+
+class _Spans:
+    """Mentions of one kind in one sentence, first found first kept: their spans never overlap."""
+
+    def __init__(self, kind: Kind, found: list[Mention], number: int, start: int, text: str) -> None:
+        self.kind, self.found, self.number, self.start, self.text = kind, found, number, start, text
+        self.taken: list[tuple[int, int]] = []
+
+    def add(self, name: str, s: int, e: int) -> None:
+        """Keep ``name`` at ``text[s:e]`` unless an earlier mention covers part of it."""
+        if any(s < te and ts < e for ts, te in self.taken):
+            return
+        self.taken.append((s, e))
+        self.found.append(
+            Mention(self.kind, name, self.text[s:e], self.number, self.start + s, self.start + e)
+        )
 
 
 def _has_digit(token: str) -> bool:
