@@ -197,7 +197,10 @@ _STATE_CLAUSE = re.compile(
 # A negated, unchanged, hoped-for or hypothesised result is not a stated result.
 _NEGATION = re.compile(
     r"\b(?:not|no|neither|nor|never|failed\s+to|unaffected|unchanged|unaltered|irrespective|regardless|"
-    r"comparable|similar|independent\s+of|may|might|whether|aims?|aimed|objective|remain\w*\s+"
+    # "apoptosis was comparable", "to a similar degree": no difference ("comparable gains" is one)
+    r"(?:was|were|is|are|remained)\s+(?:\w+\s+)?(?:comparable|similar)|(?:comparable|similar)\s+(?:to|between|"
+    r"in|with|across)|to\s+a\s+similar\s+(?:degree|extent)|independent\s+of|may|might|whether|aims?|aimed|"
+    r"objective|remain\w*\s+"
     r"(?:sensitive|responsive|susceptible)|retain\w*\s+(?:\w+\s+)?sensitivity|"
     r"hypothes\w*|postulat\w*|propos\w*|hopes?|unclear|unknown|remains?\s+to|has\s+been\s+linked|"
     r"have\s+been\s+linked|have\s+been\s+implicated|has\s+been\s+implicated|is\s+thought|are\s+thought|"

@@ -128,14 +128,14 @@ class Mentions:
             for abbr, drug in self.drug_abbreviations.items():
                 for m in re.finditer(rf"(?<![\w-]){re.escape(abbr)}(?![\w])", text):
                     add(drug, m.start(), m.end())
-            for m in re.finditer(r"[A-Za-z0-9][\w-]*[a-z][\w-]*", text):
-                named = drug_name(m.group(0))
-                if named:
-                    add(named, m.start(), m.end())
             for name in lexicon.DRUG_NAMES:
                 if " " in name:
                     for m in re.finditer(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):
                         add(lexicon.DRUG_NAMES[name], m.start(), m.end())
+            for m in re.finditer(r"[A-Za-z0-9][\w-]*[a-z][\w-]*", text):
+                named = drug_name(m.group(0))
+                if named:
+                    add(named, m.start(), m.end())
         found.sort(key=lambda m: m.start)
         return _name_immunotherapies(found)
 
