@@ -158,7 +158,6 @@ RADIATION_PATTERN = re.compile(
 RADIATION_ABBREVIATIONS = re.compile(r"(?<![\w-])(?:IR|RT)(?![\w-])")
 
 # Immunotherapies named by their target: written as the therapy ("anti-PD-1 therapy").
-IMMUNE_TARGETS = ("PD-1", "PD-L1", "CTLA-4", "LAG-3", "TIM-3", "TIGIT")
 _TARGET = r"(?:PD-?1|PD-?L1|CTLA-?4|LAG-?3|TIM-?3|TIGIT|CD\d{1,3}|EGFR|HER2)"
 _IMMUNE_TARGET = r"(?:PD-?1|PD-?L1|CTLA-?4|LAG-?3|TIM-?3|TIGIT)"
 IMMUNE_PATTERN = re.compile(
@@ -169,15 +168,6 @@ IMMUNE_PATTERN = re.compile(
     r"\bchimeric antigen receptor(?:[- ]modified)?\s+T[- ]cells?)|"
     # CAR T only in capitals: "cart" is also an English word
     r"\bCART-?\d+\b|\bCAR[- ]?T(?:[- ]cells?)?(?:[- ](?:cell\s+)?therapy)?",
-)
-
-# Drug classes: a therapy only where the text names no drug of the class.
-CLASS_PATTERN = re.compile(
-    r"\b(?:[A-Z][A-Z0-9/-]{1,10}\s+)?(?:tyrosine\s+)?kinase\s+inhibitors?\b|"
-    r"\b[A-Z][A-Za-z0-9/-]{1,10}\s+(?:TKIs?|inhibitors?)\b|"
-    r"\b(?:aromatase inhibitors?|endocrine therapy|hormone therapy|hormonal therapy|antiandrogens?|"
-    r"anti-?oestrogens?|anti-?estrogens?|androgen[- ]deprivation(?:\s+therapy)?|"
-    r"platinum(?:-based)?\s+chemotherapy)\b",
 )
 
 GENERIC_THERAPY_WORDS = re.compile(

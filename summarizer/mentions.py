@@ -157,17 +157,6 @@ class Mentions:
         return aliases
 
     @cached_property
-    def drug_classes(self) -> list[Mention]:
-        """Drug classes ("EGFR TKIs", "aromatase inhibitors"): therapies where no drug is named."""
-        found = []
-        for number, start, text in self._sentences():
-            for m in lexicon.CLASS_PATTERN.finditer(text):
-                found.append(
-                    Mention("therapy", m.group(0), m.group(0), number, start + m.start(), start + m.end())
-                )
-        return found
-
-    @cached_property
     def cell_lines(self) -> frozenset[str]:
         """Tokens the text uses as cell-line names ("A549 cells", "SKOV3/PTX", "T24 and 5637 cells")."""
         names: set[str] = set()

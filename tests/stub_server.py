@@ -5,7 +5,7 @@ the next fault from a script (a queue, then ``default``), or from ``choose(index
 is given. The normal answer (``ok``) is a valid ``Proposal`` built from the request's JSON schema
 and its numbered user message: one factor, a gene-like word of sentence 1, and one therapy, a
 drug of the text, so it passes schema validation and grounding. A request
-with another schema (a follow-up question such as the direction re-check) gets the smallest valid
+with another schema (any other question) gets the smallest valid
 answer to that schema; ``paper_requests`` and ``reasks`` count proposal requests only.
 
 Faults (``FAULTS``):
