@@ -532,11 +532,7 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
         return None
     change, cue, at = changes[0]
     spans = [(m.start(), m.end()) for m in mentions]
-    phrases = [
-        p
-        for p in _outcome_phrases(part)
-        if not _is_object(part, p, spans)
-    ]
+    phrases = [p for p in _outcome_phrases(part) if not _is_object(part, p, spans)]
     later = [p for p in phrases if p[0] >= at]
     chosen = later[0] if later else (phrases[-1] if phrases else None)
     if chosen is not None:
