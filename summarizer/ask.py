@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -171,23 +171,23 @@ class Asker:
             {"role": "user", "content": self.prompts.render_user(doc.numbered_view())},
         ]
 
-    def propose(self, doc: Document, is_named: Any) -> tuple[Proposal, list[str], str]:
-        """The model's factor and therapy names for ``doc``, the names rejected as not in the
-        text, and the raw answer (the next turn's context). ``is_named(name)`` grounds a name.
+    def propose(self, doc: Document, is_named: Callable[[str], bool]) -> tuple[Proposal, list[str]]:
+        """The model's factor and therapy names for ``doc`` and the names rejected as not in the
+        text. ``is_named(name)`` grounds a name.
 
         Raises ``BackendError`` when no answer can be had, ``ValueError`` for an answer that is
         not a proposal at all (cut off, or invalid after the re-asks).
         """
         names = _current_names_in.set(is_named)
         try:
-            proposal, completion = self.client.chat.completions.create_with_completion(
+            proposal = self.client.chat.completions.create(
                 response_model=GroundedProposal,
                 messages=self.messages(doc),  # type: ignore[arg-type]
                 max_retries=self.settings.max_reasks,
                 max_tokens=self.settings.max_tokens,
                 **self._request(),
             )
-            return proposal, [], _completion_text(completion) or ""
+            return proposal, []
         except IncompleteOutputException:
             raise ValueError(
                 f"the model's answer was cut off at max_tokens={self.settings.max_tokens} "
@@ -207,7 +207,7 @@ class Asker:
                 therapies=[n for n in raw.therapies if is_named(n)],
             )
             missing = [n for n in [*raw.factors, *raw.therapies] if not is_named(n)]
-            return kept, missing, content
+            return kept, missing
         finally:
             _current_names_in.reset(names)
 

@@ -118,7 +118,7 @@ class Extractor:
 
     def _extract(self, doc: Document) -> tuple[PaperSummary | None, str | None]:
         mentions = Mentions(doc)
-        proposal, missing, _ = self.asker.propose(doc, lambda name: is_named(name, doc, mentions))
+        proposal, missing = self.asker.propose(doc, lambda name: is_named(name, doc, mentions))
         rejected = [
             RejectedFinding(reason=f"{name!r} is not named in the abstract", finding={"name": name})
             for name in missing

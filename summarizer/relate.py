@@ -174,16 +174,19 @@ def _therapies_for(text: str, number: int, cand: Candidate, mentions: Mentions, 
     # clause that says nothing changed ("did not change the response to cisplatin"), or a
     # co-treatment ("co-targeting with navitoclax ... re-sensitized the cells").
     # A therapy named twice counts where one of its mentions is none of these.
-    tools = {m.name for m in named if _is_tool(clean, m, cand)}
-    tools |= {m.name for m in named if direction.in_negated_clause(text, m.start - sentence_start)}
-    partners = {m.name for m in named if _is_co_treatment(text, m.start - sentence_start)}
-    kept = {
-        m.name
-        for m in named
-        if not _is_tool(clean, m, cand)
-        and not direction.in_negated_clause(text, m.start - sentence_start)
-        and not _is_co_treatment(text, m.start - sentence_start)
-    }
+    kept: set[str] = set()
+    tools: set[str] = set()
+    partners: set[str] = set()
+    for m in named:
+        at = m.start - sentence_start
+        tool = _is_tool(clean, m, cand) or direction.in_negated_clause(text, at)
+        partner = _is_co_treatment(text, at)
+        if tool:
+            tools.add(m.name)
+        if partner:
+            partners.add(m.name)
+        if not tool and not partner:
+            kept.add(m.name)
     tools -= kept
     partners -= kept
     names = list(dict.fromkeys(m.name for m in named if m.name in kept))
@@ -194,7 +197,7 @@ def _therapies_for(text: str, number: int, cand: Candidate, mentions: Mentions, 
     if tools:
         return []
     if _RADIO_WORD.search(clean):
-        return [lexicon.RADIOTHERAPY] if lexicon.RADIOTHERAPY in main or not main else [lexicon.RADIOTHERAPY]
+        return [lexicon.RADIOTHERAPY]
     if _GENERIC_RESPONSE.search(clean) or _CHEMO_WORD.search(clean):
         chemo = [t for t in main if t != lexicon.RADIOTHERAPY] if _CHEMO_WORD.search(clean) else main
         return chemo
