@@ -31,7 +31,7 @@ from .output import STDOUT, OutputError, check_target, write_text
 from .pipeline import DocReport, Engine, Pipeline, RunOptions, RunSummary, collect_documents, count_inputs
 from .prompts import PromptSet, load_prompts
 from .retry import RetryPolicy
-from .schema import EntityRef, PaperSummary
+from .schema import EntityRef, PaperSummary, with_min_confidence
 from .store import Store
 
 
@@ -79,6 +79,17 @@ def positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def unit_interval(text: str) -> float:
+    """A number from 0 to 1 (a confidence), else a usage error that says so."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
     return value
 
 
@@ -135,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=at_least(1),
         help="Ray actors sharing --concurrency (default: one per --base-url)",
     )
+    run.add_argument(
+        "--min-confidence",
+        type=unit_interval,
+        default=os.environ.get("SUMMARIZER_MIN_CONFIDENCE"),  # argparse applies `type` to it
+        help="write to -o only findings with at least this confidence, 0-1 ($SUMMARIZER_MIN_CONFIDENCE; "
+        "the store keeps every decided finding)",
+    )
     run.add_argument("--max-reasks", type=at_least(0), default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
     run.add_argument("--retries", type=at_least(1), default=6, help="attempts per request on 429/5xx/timeout")
@@ -160,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["jsonl", "csv", "graphml"],
         default="jsonl",
         help="jsonl (papers), csv (findings) or graphml (atlas graph for Cytoscape/Gephi)",
+    )
+    export.add_argument(
+        "--min-confidence",
+        type=unit_interval,
+        default=os.environ.get("SUMMARIZER_MIN_CONFIDENCE"),  # argparse applies `type` to it
+        help="only findings with at least this confidence, 0-1 ($SUMMARIZER_MIN_CONFIDENCE)",
     )
     export.add_argument("-o", "--output", default=STDOUT, help="file to write (default -: standard output)")
 
@@ -266,7 +290,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary, pipeline = run_batch(args, backend, prompts, options)
         finally:
             backend.close()
-        failed_output = write_run_output(args.output, summary)
+        failed_output = write_run_output(args.output, summary, args.min_confidence)
     print(format_summary(summary, None if failed_output else args.output), file=sys.stderr)
     if failed_output:
         print(
@@ -297,11 +321,13 @@ def run_batch(
             return pipeline.run(args.paths), pipeline
 
 
-def write_run_output(target: str | None, summary: RunSummary) -> OutputError | None:
+def write_run_output(
+    target: str | None, summary: RunSummary, min_confidence: float | None = None
+) -> OutputError | None:
     """Write run's -o file (the papers done or already stored); returns the error, if any."""
     if not target:
         return None
-    papers = [r.paper for r in summary.reports if r.paper is not None]
+    papers = [with_min_confidence(r.paper, min_confidence) for r in summary.reports if r.paper is not None]
     try:
         write_text(target, "".join(paper.model_dump_json() + "\n" for paper in papers))
     except OutputError as exc:
@@ -424,7 +450,7 @@ def dry_run(
 def cmd_export(args: argparse.Namespace) -> int:
     """``summarizer export``."""
     with Store(args.db or default_db(), read_only=True) as store:
-        papers = [p.paper for p in store.papers() if p.paper is not None]
+        papers = [with_min_confidence(p.paper, args.min_confidence) for p in store.papers() if p.paper]
     if args.format == "jsonl":
         text = "".join(paper.model_dump_json() + "\n" for paper in papers)
     elif args.format == "graphml":
@@ -547,6 +573,7 @@ CSV_COLUMNS = [
     "therapy_class",
     "cancer_type",
     "effect",
+    "confidence",
     "mechanism",
     "mechanism_categories",
     "pathways_or_partners",
@@ -597,6 +624,7 @@ def findings_csv(papers: list[PaperSummary]) -> str:
                 "therapy_class": f.therapy_class,
                 "cancer_type": f.cancer_type,
                 "effect": f.effect,
+                "confidence": "" if f.confidence is None else f"{f.confidence:.3f}",
                 "mechanism": f.mechanism,
                 "mechanism_categories": "; ".join(f.mechanism_categories),
                 "pathways_or_partners": "; ".join(f.pathways_or_partners),

@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # 2: findings carry factor_ref / therapy_ref / cancer_ref; 3: findings read off the text, no
-# fixed cap on their number
-SCHEMA_VERSION = "3"
+# fixed cap on their number; 4: each finding carries the decision's confidence
+SCHEMA_VERSION = "4"
 
 FactorType = Literal[
     "gene",
@@ -144,6 +144,9 @@ class Finding(BaseModel):
     models: list[str] = Field(default_factory=list, max_length=3)
     evidence_level: list[EvidenceLevel] = Field(default_factory=list, max_length=3)
     evidence: list[Evidence] = Field(min_length=1, max_length=3)
+    # How often a finding with this confidence was right on data the decision was not fitted on
+    # (``decide``); None for findings stored by a version without the decision stage.
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     # --- normalisation (normalize.py); None where no index was available ---
     factor_ref: EntityRef | None = None
     therapy_ref: EntityRef | None = None
@@ -177,6 +180,18 @@ class PaperSummary(BaseModel):
     findings: list[Finding] = Field(default_factory=list, max_length=60)
     rejected_findings: list[RejectedFinding] = Field(default_factory=list, max_length=60)
     schema_version: str = SCHEMA_VERSION
+
+
+def with_min_confidence(paper: PaperSummary, minimum: float | None) -> PaperSummary:
+    """``paper`` with only the findings whose confidence is at least ``minimum`` (all when None).
+
+    A finding without a confidence (stored before the decision stage) is kept: nothing says it
+    is below the bar.
+    """
+    if minimum is None:
+        return paper
+    kept = [f for f in paper.findings if f.confidence is None or f.confidence >= minimum]
+    return paper if len(kept) == len(paper.findings) else paper.model_copy(update={"findings": kept})
 
 
 def role_of(alteration: str, effect: str) -> str | None:

@@ -127,6 +127,11 @@ MIGRATIONS: list[str] = [
         claimed_at REAL NOT NULL
     );
     """,
+    # 5: the decision stage's confidence of each finding (NULL for findings stored before it)
+    """
+    ALTER TABLE findings ADD COLUMN confidence REAL;
+    CREATE INDEX findings_confidence ON findings(confidence);
+    """,
 ]
 
 HOST = socket.gethostname()
@@ -508,7 +513,7 @@ class Store:
                         "INSERT INTO findings (paper_id, position, factor, factor_type, alteration,"
                         " therapy, therapy_class, cancer_type, effect, role, mechanism,"
                         " finding_json, factor_id, factor_norm, therapy_id, therapy_norm, cancer_id,"
-                        " cancer_norm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        " cancer_norm, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             paper_id,
                             position,
@@ -525,6 +530,7 @@ class Store:
                             *_ref_columns(f.factor_ref),
                             *_ref_columns(f.therapy_ref),
                             *_ref_columns(f.cancer_ref),
+                            f.confidence,
                         ),
                     )
                 for r in paper.rejected_findings:
