@@ -44,6 +44,7 @@ def test_every_library_the_package_imports_is_a_declared_dependency_with_a_floor
     declared = {_requirement_name(r): r for r in project["dependencies"]}
     declared |= {_requirement_name(r): r for r in project["optional-dependencies"]["local"]}
     declared |= {_requirement_name(r): r for r in project["optional-dependencies"]["ray"]}  # --engine ray
+    declared |= {_requirement_name(r): r for r in project["optional-dependencies"]["review"]}  # review
     for requirement in project["dependencies"]:
         assert re.search(r">=\d+\.\d+\.\d+", requirement), f"{requirement}: floor is not a tested version"
 
