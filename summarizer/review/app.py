@@ -110,6 +110,7 @@ class Server:
         self.sock.bind(("127.0.0.1", port))
         self.port = self.sock.getsockname()[1]
         self.token = token
+        self.db = db
         app = create_app(db, token=token, user=user, port=self.port)
         config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         self.server = uvicorn.Server(config)

@@ -42,6 +42,7 @@ SHORTCUTS = [
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     state = request.app.state.review
+    context.setdefault("progress", state.index.progress())
     html = state.env.get_template(name).render(
         token=state.token,
         user=state.user,

@@ -62,6 +62,7 @@ def cmd_review(args: argparse.Namespace, default_db: Path) -> int:
         raise ConfigError(
             f"cannot listen on {host}:{args.port} ({exc.strerror}); pass another --port"
         ) from exc
+    sock.listen(128)  # connections made as soon as the address is printed wait for uvicorn
     port = sock.getsockname()[1]
     token = new_token()
     user = reviewer_name(args.user)

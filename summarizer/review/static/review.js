@@ -107,16 +107,21 @@
       body.version = Number(row.getAttribute("data-version") || 0);
     }
     for (var k in extra) body[k] = extra[k];
-    return post(body);
+    var at = cursor;
+    return post(body).then(function (ok) {
+      // A decided finding: on to the next undecided one (the same place if none is left).
+      if (ok && action !== "add" && action !== "promote") {
+        var next = firstUndecided(at + 1);
+        setCursor(next >= 0 ? next : at);
+      }
+      return ok;
+    });
   }
 
   function accept() {
     var row = current();
     if (!row || !row.matches("tr.finding")) return Promise.resolve();
-    var at = cursor;
-    return decide("accept", {}).then(function (ok) {
-      if (ok) { var next = firstUndecided(at + 1); setCursor(next >= 0 ? next : at); }
-    });
+    return decide("accept", {});
   }
 
   function acceptAll() {
@@ -235,24 +240,36 @@
     "?": function () { var h = $("#help"); h.hidden = !h.hidden; }
   };
 
+  function panelOpen() {
+    return $all(".panel").some(function (p) { return !p.hidden; });
+  }
+
+  function rejectDigit(key) {
+    var reject = $("#reject-form");
+    if (!reject || reject.hidden) return;
+    var choice = reject.querySelectorAll("input[name=reason]")[Number(key) - 1];
+    choice.checked = true;
+    if (key === "6") { reject.elements.note.focus(); return; }
+    return submitReject(choice.value);
+  }
+
+  // Every key runs in order after the ones before it (and the requests they started), so
+  // "a a a n" or "r 2" typed fast act on what the page shows by then.
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    var t = ev.target, inForm = t.closest && t.closest("form");
-    if (ev.key === "Escape") { closePanels(); return; }
-    var reject = $("#reject-form");
-    if (reject && !reject.hidden && /^[1-6]$/.test(ev.key) && !(t.name === "note")) {
+    if (ev.key === "Escape") { run(closePanels); return; }
+    var t = ev.target;
+    var typing = /^(TEXTAREA|SELECT)$/.test(t.tagName) || (t.tagName === "INPUT" && t.type !== "radio");
+    if (typing) return;
+    if (/^[1-6]$/.test(ev.key)) {
       ev.preventDefault();
-      var choice = reject.querySelectorAll("input[name=reason]")[Number(ev.key) - 1];
-      choice.checked = true;
-      if (ev.key === "6") { reject.elements.note.focus(); return; }
-      run(function () { return submitReject(choice.value); });
+      run(function () { return rejectDigit(ev.key); });
       return;
     }
-    if (inForm || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) return;
     var action = KEYS[ev.key];
     if (!action) return;
     ev.preventDefault();
-    run(action);
+    run(function () { if (!panelOpen() || ev.key === "?") return action(); });
   });
 
   document.addEventListener("submit", function (ev) {
