@@ -350,18 +350,44 @@ def _record(
             "INSERT INTO curations (doc_id, anchor, fid, identity, origin, state, finding_json,"
             " machine_json, reason, note, version, created_by, created_at, updated_by, updated_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (view.doc_id, anchor, item.id, identity_of(after), item.origin, state, json.dumps(after),
-             json.dumps(item.machine), reason, note, version, who, now, who, now),
-        )  # fmt: skip
+            (
+                view.doc_id,
+                anchor,
+                item.id,
+                identity_of(after),
+                item.origin,
+                state,
+                json.dumps(after),
+                json.dumps(item.machine),
+                reason,
+                note,
+                version,
+                who,
+                now,
+                who,
+                now,
+            ),
+        )
         curation_id = int(cur.lastrowid or 0)
     else:
         row = conn.execute(
             "UPDATE curations SET state=?, finding_json=?, identity=?, reason=?, note=?, version=?,"
             " machine_json=COALESCE(?, machine_json), updated_by=?, updated_at=? WHERE fid=? AND version=?"
             " RETURNING id",
-            (state, json.dumps(after), identity_of(after), reason, note, version,
-             json.dumps(item.machine) if item.machine else None, who, now, item.id, item.version),
-        ).fetchone()  # fmt: skip
+            (
+                state,
+                json.dumps(after),
+                identity_of(after),
+                reason,
+                note,
+                version,
+                json.dumps(item.machine) if item.machine else None,
+                who,
+                now,
+                item.id,
+                item.version,
+            ),
+        ).fetchone()
         if row is None:  # cannot happen inside BEGIN IMMEDIATE; kept as the last guard
             raise Conflict(_stale(item, item.version))
         curation_id = int(row[0])
@@ -370,11 +396,35 @@ def _record(
     dec = conn.execute(
         "INSERT INTO decisions (curation_id, doc_id, fid, paper_id, result_key, action, reason, note, who,"
         " at, version, before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (curation_id, view.doc_id, item.id, view.row_id, view.result_key, d.action, reason, note, who, now,
-         item.version, json.dumps(before), json.dumps(after_doc)),
-    )  # fmt: skip
-    item = Item(item.id, item.origin, state, after, version, item.machine, item.machine or item.reviewed_on,
-                reason, note, who, now)  # fmt: skip
+        (
+            curation_id,
+            view.doc_id,
+            item.id,
+            view.row_id,
+            view.result_key,
+            d.action,
+            reason,
+            note,
+            who,
+            now,
+            item.version,
+            json.dumps(before),
+            json.dumps(after_doc),
+        ),
+    )
+    item = Item(
+        item.id,
+        item.origin,
+        state,
+        after,
+        version,
+        item.machine,
+        item.machine or item.reviewed_on,
+        reason,
+        note,
+        who,
+        now,
+    )
     return item, int(dec.lastrowid or 0)
 
 

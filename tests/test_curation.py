@@ -125,8 +125,11 @@ def test_promote_a_rejected_candidate_with_and_without_its_own_fields(store: Sto
     assert (item.state, item.origin) == ("promoted", "promoted")
     f = item.finding
     assert (f["factor"], f["therapy"], f["cancer_type"], f["effect"]) == (
-        "ABCG2", "cisplatin", "lung cancer", "promotes_resistance",
-    )  # fmt: skip
+        "ABCG2",
+        "cisplatin",
+        "lung cancer",
+        "promotes_resistance",
+    )
     assert f["evidence"][0]["quote"] == ABCG2_SENTENCE and f["confidence"] == 0.31
     again = load_view(store, doc)
     assert again.candidates[0].promoted_as == item.id
@@ -141,10 +144,16 @@ def test_promote_a_rejected_candidate_with_and_without_its_own_fields(store: Sto
     span = span_of(text, "sorafenib")
     item, _ = decide(
         store,
-        Decision(doc2, "promote", 0, old.id, span=span,
-                 fields={"cancer_type": "hepatocellular carcinoma", "effect": "promotes_resistance"}),
+        Decision(
+            doc2,
+            "promote",
+            0,
+            old.id,
+            span=span,
+            fields={"cancer_type": "hepatocellular carcinoma", "effect": "promotes_resistance"},
+        ),
         "ana",
-    )  # fmt: skip
+    )
     assert (
         item.finding["factor"] == "SK-Hep1 xenografts" and item.finding["evidence"][0]["quote"] == "sorafenib"
     )
@@ -156,9 +165,18 @@ def _rerun(
     run_id = store.start_run(info)
     store.save_result(
         key=result_key(paper.sha256, info.model, info.prompt_sha256, info.schema_version),
-        run_id=run_id, info=info, doc_id=doc_id, sha256=paper.sha256, path="seeds/x.txt",
-        source_text=text, paper=paper, error=None, calls=[], seconds=1.0, replace=replace,
-    )  # fmt: skip
+        run_id=run_id,
+        info=info,
+        doc_id=doc_id,
+        sha256=paper.sha256,
+        path="seeds/x.txt",
+        source_text=text,
+        paper=paper,
+        error=None,
+        calls=[],
+        seconds=1.0,
+        replace=replace,
+    )
     store.finish_run(run_id, "done", {"docs_ok": 1})
 
 
@@ -180,8 +198,9 @@ def test_a_newer_result_with_changed_findings_keeps_reviews_and_shows_what_is_ne
     nek2, trim21, autophagy = p0.findings
     # A changed rule: TRIM21 and NEK2 again (as written differently), autophagy dropped, one new finding.
     renamed = nek2.model_copy(update={"factor": "nek2", "therapy": "Radiotherapy", "confidence": 0.9})
-    new = trim21.model_copy(update={"factor": "NIMA-related kinase 2", "alteration": "knockdown",
-                                    "effect": "reverses_resistance"})  # fmt: skip
+    new = trim21.model_copy(
+        update={"factor": "NIMA-related kinase 2", "alteration": "knockdown", "effect": "reverses_resistance"}
+    )
     paper = p0.model_copy(update={"findings": [renamed, trim21, new]})
     info = RunInfo("openai", "fixture-model-2", None, "q" * 64, INFO.schema_version, 0.0, 42, 2)
     _rerun(store, doc, paper, d0.text, info=info, replace=False)

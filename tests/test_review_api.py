@@ -112,8 +112,12 @@ def test_every_answer_has_the_policy_headers_and_no_file_path_is_read(server: Se
         _, headers, _ = call(server, "GET", path)
         assert headers["content-security-policy"] == CSP and "default-src 'none'" in CSP
         assert headers["x-content-type-options"] == "nosniff"
-    for path in ("/static/../../../etc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd", "/static//etc/passwd",
-                 "/papers/..%2f..%2fetc%2fpasswd"):  # fmt: skip
+    for path in (
+        "/static/../../../etc/passwd",
+        "/static/%2e%2e/%2e%2e/etc/passwd",
+        "/static//etc/passwd",
+        "/papers/..%2f..%2fetc%2fpasswd",
+    ):
         status, _, body = call(server, "GET", path)
         assert b"root:" not in body and status in (400, 404), (path, status)
 

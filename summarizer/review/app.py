@@ -17,22 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..report import source_text
 from ..store import Store
 from . import api, pages
 from .index import ReviewIndex
 from .security import Guard, host_names
 
 HERE = Path(__file__).resolve().parent
-
-
-def source_text(value: str) -> Markup:
-    """Escape abstract text for a ``<pre>``; CR written as a reference so the DOM keeps it."""
-    return Markup(str(escape(value)).replace("\r", "&#13;"))
 
 
 def templates() -> Environment:
@@ -107,6 +102,7 @@ class Server:
 
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # see serve.py
         self.sock.bind(("127.0.0.1", port))
         self.port = self.sock.getsockname()[1]
         self.token = token

@@ -81,15 +81,19 @@ class Query:
     max_conf: float | None = None
     sort: str = "id"  # id, or confidence (lowest first)
 
-    def matches(self, row: PaperRow) -> bool:
+    def keys(self) -> list[tuple[str, str]]:
+        """(kind, normalised name) of each name filter given."""
+        wanted = (("factor", self.factor), ("therapy", self.therapy), ("cancer", self.cancer))
+        return [(kind, normalize_name(name)) for kind, name in wanted if normalize_name(name)]
+
+    def matches(self, row: PaperRow, keys: list[tuple[str, str]] | None = None) -> bool:
         if self.state == "pending":
             if row.state not in ("unreviewed", "partial"):
                 return False
         elif self.state and row.state != self.state:
             return False
-        for kind, wanted in (("factor", self.factor), ("therapy", self.therapy), ("cancer", self.cancer)):
-            key = normalize_name(wanted)
-            if key and not any(key in name for name in row.names[kind]):
+        for kind, key in self.keys() if keys is None else keys:
+            if not any(key in name for name in row.names[kind]):
                 return False
         if self.min_conf is not None or self.max_conf is not None:
             low = self.min_conf if self.min_conf is not None else 0.0
@@ -107,6 +111,8 @@ class ReviewIndex:
         self.rows: dict[str, PaperRow] = {}
         self.order: list[str] = []
         self._generation: tuple[Any, ...] | None = None
+        self._data_version: int | None = None
+        self._progress: dict[str, int] | None = None
 
     def generation(self) -> tuple[Any, ...]:
         return tuple(
@@ -117,7 +123,15 @@ class ReviewIndex:
         )
 
     def refresh(self) -> None:
-        """Bring the index up to date with the store (cheap when nothing changed)."""
+        """Bring the index up to date with the store (cheap when nothing changed).
+
+        ``PRAGMA data_version`` changes only when another connection (a run, another review
+        server) committed; this server's own decisions update the index as they are made.
+        """
+        version = self.store.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._data_version and self._generation is not None:
+            return
+        self._data_version = version
         now = self.generation()
         before = self._generation
         if now == before:
@@ -141,6 +155,7 @@ class ReviewIndex:
             self._build(docs)
 
     def _build(self, doc_ids: list[str] | None) -> None:
+        self._progress = None
         conn = self.store.conn
         where, params = "", [] if doc_ids is None else list(doc_ids)
         if doc_ids is not None:
@@ -196,13 +211,19 @@ class ReviewIndex:
 
     def query(self, q: Query) -> list[PaperRow]:
         """The rows matching ``q``, in its order."""
-        found = [self.rows[d] for d in self.order if d in self.rows and q.matches(self.rows[d])]
+        keys = q.keys()
+        found = [row for d in self.order if (row := self.rows.get(d)) is not None and q.matches(row, keys)]
         if q.sort == "confidence":
             found.sort(key=lambda r: (min(r.conf) if r.conf else 2.0, r.doc_id))
         return found
 
     def progress(self) -> dict[str, int]:
         """Papers reviewed of those with findings, and findings decided of all."""
+        if self._progress is None:
+            self._progress = self._count_progress()
+        return self._progress
+
+    def _count_progress(self) -> dict[str, int]:
         rows = list(self.rows.values())
         with_findings = [r for r in rows if r.findings]
         return {

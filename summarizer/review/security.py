@@ -99,10 +99,13 @@ class Guard:
                 {
                     "type": "http.response.start",
                     "status": 303,
-                    "headers": [(b"location", location.encode()), (b"set-cookie", cookie.encode()),
-                                *SECURITY_HEADERS],
+                    "headers": [
+                        (b"location", location.encode()),
+                        (b"set-cookie", cookie.encode()),
+                        *SECURITY_HEADERS,
+                    ],
                 }
-            )  # fmt: skip
+            )
             await send({"type": "http.response.body", "body": b""})
             return
 

@@ -55,6 +55,9 @@ def cmd_review(args: argparse.Namespace, default_db: Path) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit it: uvicorn writes a response's head and body apart, and with
+    # Nagle's algorithm the body waited for the client's delayed ACK (a 40 ms floor per request).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, args.port))
     except OSError as exc:
