@@ -1,15 +1,16 @@
 """No decision is lost under concurrent posts: 4 clients x 50 decisions at once = 200, on loopback.
 
-    python benchmarks/review_load.py [--clients 4] [--posts 50] [--papers 40]
+    python benchmarks/review_load.py [--clients 4] [--posts 50] [--papers 40] [--distinct]
 
 Starts the real ``summarizer review`` (its own process, 127.0.0.1) on a fresh store of synthetic
 papers. Each client first reads the findings it will decide (their versions), then all clients'
 posts are released at once (one thread per post, 200 in flight), aimed so that clients collide
-on the same findings. Every post gets 200 (stored) or 409 (made on a stale version: a conflict,
-nothing written). Afterwards the store is read: a decision answered 200 that is not stored, or a
-stored decision nobody was told about, is LOST; each curated finding's version must equal its
-number of stored decisions, and its state the last stored decision's. Bounded: 200 posts, 30 s
-per request, 120 s in all. Prints the counts and latencies; exit code 1 if anything was lost.
+on the same findings (``--distinct``: each post on its own finding; needs ``--papers 120``).
+Every post gets 200 (stored) or 409 (made on a stale version: a conflict, nothing written).
+Afterwards the store is read: a decision answered 200 that is not stored, or a stored decision
+nobody was told about, is LOST; each curated finding's version must equal its number of stored
+decisions, and its state the last stored decision's. Bounded: 200 posts, 30 s per request, 120 s
+in all. Prints the counts and latencies; exit code 1 if anything was lost.
 """
 
 from __future__ import annotations
@@ -40,20 +41,23 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--posts", type=int, default=50, help="posts per client, all in flight at once")
     parser.add_argument("--papers", type=int, default=40)
+    parser.add_argument(
+        "--distinct", action="store_true", help="every post on its own finding (no conflicts expected)"
+    )
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "load.db"
         make_store(db, args.papers, reviewed=0.0)
         with review_server(db) as (port, token):
-            report = load(port, token, args.clients, args.posts)
+            report = load(port, token, args.clients, args.posts, args.distinct)
         report |= check(db, report.pop("answers"))  # type: ignore[arg-type]
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
     print(json.dumps(report, indent=2))
     return 1 if report["lost"] else 0
 
 
-def load(port: int, token: str, clients: int, posts: int) -> dict[str, object]:
+def load(port: int, token: str, clients: int, posts: int, distinct: bool = False) -> dict[str, object]:
     reader = Client(port, token)
     _, body = reader.call("GET", "/api/papers?limit=500")
     targets: list[tuple[str, str, int]] = []
@@ -64,6 +68,11 @@ def load(port: int, token: str, clients: int, posts: int) -> dict[str, object]:
     # Each client decides `posts` findings drawn from a pool smaller than all posts: collisions.
     pool = targets[: max(1, (clients * posts) // 3)]
     plan = [[(n, rng.choice(pool), rng.choice(ACTIONS)) for _ in range(posts)] for n in range(clients)]
+    if distinct:
+        if len(targets) < clients * posts:
+            raise SystemExit(f"--distinct needs {clients * posts} findings; pass more --papers")
+        own = rng.sample(targets, clients * posts)
+        plan = [[(n, own[n * posts + k], rng.choice(ACTIONS)) for k in range(posts)] for n in range(clients)]
     answers: list[dict[str, object]] = []
     lock = threading.Lock()
     gate = threading.Barrier(clients * posts)

@@ -293,3 +293,20 @@ def test_screenshots(browser: Any, server: Server) -> None:
     )
     assert overflow <= 0
     assert (ARTIFACTS / "review-paper.png").stat().st_size > 10_000
+
+
+def test_promote_a_rejected_candidate(browser: Any, server: Server) -> None:
+    doc = doc_id(server, "hostile")
+    open_paper(browser, server, doc)
+    press(browser, "j")  # from the finding to the rejected candidate below it
+    WebDriverWait(browser, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, "li.candidate.cursor"))
+    press(browser, "p")
+    form = browser.find_element(By.ID, "edit-form")
+    WebDriverWait(browser, 5).until(lambda d: form.is_displayed())
+    assert form.find_element(By.NAME, "factor").get_attribute("value") == "ABCG2"
+    assert Select(form.find_element(By.NAME, "effect")).first_selected_option.get_attribute("value") == (
+        "promotes_resistance"
+    )  # read off the candidate's role
+    form.find_element(By.NAME, "factor").send_keys(Keys.ENTER)
+    wait_states(browser, ["unreviewed", "promoted"])
+    assert "promoted" in browser.find_element(By.CSS_SELECTOR, "li.candidate").text

@@ -52,7 +52,7 @@ class PaperRow:
             "state": self.state,
             "findings": self.findings,
             "pending": self.pending,
-            "accepted": self.kept,
+            "kept": self.kept,
             "rejected": self.rejected,
             "min_confidence": min(self.conf) if self.conf else None,
             "max_confidence": max(self.conf) if self.conf else None,
