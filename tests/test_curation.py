@@ -17,7 +17,8 @@ from report_fixtures import INFO, fixture_papers, seed
 from review_fixtures import ABCG2_SENTENCE, build_review_store
 
 from summarizer.cli import main
-from summarizer.curation import Conflict, Decision, Invalid, NotFound, decide, load_view
+from summarizer.curate import Decision, decide
+from summarizer.curation import Conflict, Invalid, NotFound, load_view
 from summarizer.schema import PaperSummary
 from summarizer.sources import read_document
 from summarizer.store import RunInfo, Store, result_key
@@ -268,3 +269,19 @@ def test_export_gold_scores_with_eval(
     (scored,) = result["documents"]
     # NEK2 accepted: TP; TRIM21 rejected: FP; autophagy's direction corrected: FP and FN; added: FN.
     assert (scored["tp"], scored["fp"], scored["fn"]) == (1, 2, 2)
+
+
+def test_two_machine_findings_of_one_identity_are_decided_apart(store: Store) -> None:
+    doc = doc_of(store, SEED0)
+    d0, p0 = fixture_papers()[0]
+    twin = p0.findings[0].model_copy(update={"factor": "nek2"})  # the same identity as NEK2
+    paper = p0.model_copy(update={"findings": [p0.findings[0], twin]})
+    _rerun(store, doc, paper, d0.text, info=INFO, replace=True)
+    first, second = load_view(store, doc).items
+    assert first.id != second.id
+    decide(store, Decision(doc, "reject", 0, second.id, reason="duplicate"), "ana")
+    decide(store, Decision(doc, "accept", 0, first.id), "ana")
+    assert [(i.finding["factor"], i.state) for i in load_view(store, doc).items] == [
+        ("NEK2", "accepted"),
+        ("nek2", "rejected"),
+    ]

@@ -217,6 +217,8 @@ def test_accept_all_and_next_in_four_keystrokes(browser: Any, server: Server) ->
     WebDriverWait(browser, 10).until(lambda d: doc not in d.current_url)
     assert "/papers/" in browser.current_url
     assert states(browser) and set(states(browser)) == {"unreviewed"}
+    press(browser, "A")  # or every undecided finding at once: A n
+    wait_states(browser, ["accepted"] * len(states(browser)))
     press(browser, "?")
     help_box = browser.find_element(By.ID, "help")
     assert help_box.is_displayed() and "accept every undecided finding" in help_box.text

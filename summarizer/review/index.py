@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..curation import identity, paper_state
+from ..curation import identity, match_curations, numbered, paper_state
 from ..evaluate import normalize_name
 from ..store import Store
 
@@ -251,17 +251,9 @@ class ReviewIndex:
 
 def _count(row: PaperRow, machine: list[str], curations: list[Any]) -> None:
     """Findings, undecided, kept and rejected of one paper, matched as ``curation.merge`` does."""
-    by_anchor = {c["anchor"]: c for c in curations}
-    by_identity: dict[str, Any] = {}
-    for c in curations:
-        by_identity.setdefault(c["identity"], c)
-    used: set[int] = set()
-    for anchor in machine:
-        cur = by_anchor.get(anchor) or by_identity.get(anchor)
-        if cur is None or cur["id"] in used:
-            row.pending += 1
-            continue
-        used.add(cur["id"])
+    matched = match_curations(numbered(machine), curations)
+    used = {c["id"] for c in matched if c is not None}
+    row.pending = sum(1 for c in matched if c is None)
     row.findings = len(machine) + sum(1 for c in curations if c["id"] not in used)
     for c in curations:
         if c["state"] == "rejected":
