@@ -27,7 +27,7 @@ pytest.importorskip("starlette", reason="the review extra is not installed: pip 
 pytest.importorskip("uvicorn", reason="the review extra is not installed: pip install -e '.[review]'")
 
 from summarizer.review.app import Server  # noqa: E402
-from summarizer.review.security import CSP  # noqa: E402
+from summarizer.review.security import CSP, host_names  # noqa: E402
 
 TOKEN = "test-token-0123456789"
 
@@ -270,3 +270,38 @@ def test_review_without_the_extra_says_what_to_install(
     assert main(["review", "--db", str(tmp_path / "x.db")]) == 2
     err = capsys.readouterr().err
     assert "needs uvicorn" in err and "pip install 'resistance-summarizer[review]'" in err
+
+
+def test_another_host_is_used_with_a_warning_and_only_under_its_name(tmp_path: Path) -> None:
+    build_review_store(tmp_path / "store.db").close()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "summarizer.cli",
+            "review",
+            "--db",
+            str(tmp_path / "store.db"),
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.2",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        lines: list[str] = []
+        while not any("http://" in line for line in lines):
+            lines.append(proc.stderr.readline())
+            assert lines[-1] or proc.poll() is None, lines
+        assert lines[0].startswith("warning: listening on 127.0.0.2") and "plain HTTP" in lines[0]
+        url = next(line.strip() for line in lines if "http://" in line)
+        assert url.startswith("http://127.0.0.2:") and "/?token=" in url
+        # (The suite may only connect to 127.0.0.1, so the policy for that name is checked as such.)
+        assert host_names("127.0.0.2") == {"127.0.0.1", "localhost", "[::1]", "127.0.0.2"}
+        assert host_names("::1") == {"127.0.0.1", "localhost", "[::1]"}
+    finally:
+        proc.terminate()
+        proc.wait(10)
