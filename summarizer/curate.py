@@ -73,6 +73,8 @@ def decide(store: Store, d: Decision, who: str) -> tuple[Item, int]:
             base = {
                 k: cand.finding.get(k) for k in ("factor", "therapy", "cancer_type") if cand.finding.get(k)
             }
+            if "factor" not in base and cand.finding.get("name"):  # "'X' is not named in the abstract"
+                base["factor"] = cand.finding["name"]
             base |= _direction_of(cand.finding)
             finding = _new_finding(view, base, d, cand.finding)
             return _create(store, view, d, who, "promoted", finding, f"promote:{cand.id}")
