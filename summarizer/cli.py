@@ -31,7 +31,7 @@ from .output import STDOUT, OutputError, check_target, write_text
 from .pipeline import DocReport, Engine, Pipeline, RunOptions, RunSummary, collect_documents, count_inputs
 from .prompts import PromptSet, load_prompts
 from .retry import RetryPolicy
-from .schema import EntityRef, PaperSummary, with_min_confidence
+from .schema import EntityRef, Finding, PaperSummary, with_min_confidence
 from .store import Store
 
 
@@ -175,9 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--db", type=Path)
     export.add_argument(
         "--format",
-        choices=["jsonl", "csv", "graphml"],
+        choices=["jsonl", "csv", "graphml", "gold"],
         default="jsonl",
-        help="jsonl (papers), csv (findings) or graphml (atlas graph for Cytoscape/Gephi)",
+        help="jsonl (papers), csv (findings), graphml (atlas graph for Cytoscape/Gephi), or gold: "
+        "one gold file per reviewed paper and its text into the folder -o DIR (for summarizer eval)",
+    )
+    export.add_argument(
+        "--reviewed",
+        action="store_true",
+        help="the findings people reviewed (accepted, corrected, added, promoted) with who and when, "
+        "as jsonl or csv",
     )
     export.add_argument(
         "--min-confidence",
@@ -192,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "-o", "--output", default="report.html", help="HTML file (default report.html; - for stdout)"
     )
+
+    review = sub.add_parser("review", help="curate findings in the browser (local web app; 'review' extra)")
+    review.add_argument("--db", type=Path, help="SQLite store (default: $SUMMARIZER_DB or data dir)")
+    review.add_argument("--port", type=at_least(0), default=8765, help="port (default 8765; 0: any free)")
+    review.add_argument("--host", help="address to listen on (default 127.0.0.1; others get a warning)")
+    review.add_argument("--user", help="name recorded with each decision (default $USER)")
+    review.add_argument("--open", action="store_true", help="open the address in a web browser")
 
     evaluate = sub.add_parser("eval", help="score predictions against a folder of gold files")
     evaluate.add_argument("--gold", type=Path, default=Path("tests/gold"), help="gold folder (tests/gold)")
@@ -239,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "eval":
             return cmd_eval(args)
+        if args.command == "review":
+            from .review.serve import cmd_review
+
+            return cmd_review(args, default_db())
         if args.command == "normalize":
             return cmd_normalize(args)
     except SummarizerError as exc:
@@ -449,6 +467,10 @@ def dry_run(
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``summarizer export``."""
+    if args.reviewed or args.format == "gold":
+        from .curated_export import export_curated
+
+        return export_curated(args, args.db or default_db())
     with Store(args.db or default_db(), read_only=True) as store:
         papers = [with_min_confidence(p.paper, args.min_confidence) for p in store.papers() if p.paper]
     if args.format == "jsonl":
@@ -611,33 +633,38 @@ def findings_csv(papers: list[PaperSummary]) -> str:
     writer.writeheader()
     for paper in papers:
         for f in paper.findings:
-            row = {
-                "doc_id": paper.doc_id,
-                "title": paper.title,
-                "doi": paper.doi,
-                "pmid": paper.pmid,
-                "year": paper.year,
-                "factor": f.factor,
-                "factor_type": f.factor_type,
-                "alteration": f.alteration,
-                "therapy": f.therapy,
-                "therapy_class": f.therapy_class,
-                "cancer_type": f.cancer_type,
-                "effect": f.effect,
-                "confidence": "" if f.confidence is None else f"{f.confidence:.3f}",
-                "mechanism": f.mechanism,
-                "mechanism_categories": "; ".join(f.mechanism_categories),
-                "pathways_or_partners": "; ".join(f.pathways_or_partners),
-                "models": "; ".join(f.models),
-                "evidence_level": "; ".join(f.evidence_level),
-                "evidence": " | ".join(e.quote for e in f.evidence),
-                "evidence_spans": "; ".join(f"{e.start}-{e.end}" for e in f.evidence),
-                **_ref_cells("factor", f.factor_ref),
-                **_ref_cells("therapy", f.therapy_ref),
-                **_ref_cells("cancer", f.cancer_ref),
-            }
+            row = finding_row(paper, f)
             writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+def finding_row(paper: PaperSummary, f: Finding) -> dict[str, object]:
+    """The CSV cells of one finding of ``paper`` (before ``spreadsheet_safe``)."""
+    return {
+        "doc_id": paper.doc_id,
+        "title": paper.title,
+        "doi": paper.doi,
+        "pmid": paper.pmid,
+        "year": paper.year,
+        "factor": f.factor,
+        "factor_type": f.factor_type,
+        "alteration": f.alteration,
+        "therapy": f.therapy,
+        "therapy_class": f.therapy_class,
+        "cancer_type": f.cancer_type,
+        "effect": f.effect,
+        "confidence": "" if f.confidence is None else f"{f.confidence:.3f}",
+        "mechanism": f.mechanism,
+        "mechanism_categories": "; ".join(f.mechanism_categories),
+        "pathways_or_partners": "; ".join(f.pathways_or_partners),
+        "models": "; ".join(f.models),
+        "evidence_level": "; ".join(f.evidence_level),
+        "evidence": " | ".join(e.quote for e in f.evidence),
+        "evidence_spans": "; ".join(f"{e.start}-{e.end}" for e in f.evidence),
+        **_ref_cells("factor", f.factor_ref),
+        **_ref_cells("therapy", f.therapy_ref),
+        **_ref_cells("cancer", f.cancer_ref),
+    }
 
 
 def _ref_cells(prefix: str, ref: EntityRef | None) -> dict[str, str]:

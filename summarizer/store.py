@@ -132,6 +132,51 @@ MIGRATIONS: list[str] = [
     ALTER TABLE findings ADD COLUMN confidence REAL;
     CREATE INDEX findings_confidence ON findings(confidence);
     """,
+    # 6: people's review decisions (summarizer review, curation.py), kept apart from the machine's
+    # findings: a re-run replaces paper and findings rows, never these. A curation is anchored on
+    # the document (doc_id) and the finding's identity (normalised factor, therapy, cancer, role),
+    # not on a row id; every decision is appended to `decisions` with who, when, before and after.
+    """
+    CREATE TABLE curations (
+        id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        anchor TEXT NOT NULL,
+        fid TEXT NOT NULL UNIQUE,
+        identity TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('machine', 'added', 'promoted')),
+        state TEXT NOT NULL CHECK (state IN ('accepted', 'rejected', 'corrected', 'added', 'promoted')),
+        finding_json TEXT NOT NULL,
+        machine_json TEXT,
+        reason TEXT,
+        note TEXT,
+        version INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (doc_id, anchor)
+    );
+    CREATE INDEX curations_doc ON curations(doc_id);
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        curation_id INTEGER NOT NULL REFERENCES curations(id),
+        doc_id TEXT NOT NULL,
+        fid TEXT NOT NULL,
+        paper_id INTEGER,
+        result_key TEXT,
+        action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'correct', 'add', 'promote')),
+        reason TEXT,
+        note TEXT,
+        who TEXT NOT NULL,
+        at REAL NOT NULL,
+        version INTEGER NOT NULL,
+        before_json TEXT,
+        after_json TEXT NOT NULL
+    );
+    CREATE INDEX decisions_doc ON decisions(doc_id);
+    CREATE INDEX papers_doc ON papers(doc_id, status);
+    CREATE INDEX findings_paper ON findings(paper_id);
+    """,
 ]
 
 HOST = socket.gethostname()

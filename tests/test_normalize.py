@@ -27,7 +27,7 @@ from summarizer.atlas import build_atlas, graphml
 from summarizer.cli import findings_csv, main
 from summarizer.normalize import Normalizer
 from summarizer.normterms import DRUG_ABBREVIATIONS, registry_url
-from summarizer.report import _ref_html
+from summarizer.report import ref_html
 from summarizer.schema import EntityRef, Evidence, Finding, PaperSummary
 from summarizer.store import Store
 
@@ -466,12 +466,12 @@ def test_atlas_groups_by_id() -> None:
 
 
 def test_report_shows_ids_as_plain_links() -> None:
-    html = _ref_html(EntityRef(status="mapped", id="HGNC:5013", name="HMOX1"))
+    html = ref_html(EntityRef(status="mapped", id="HGNC:5013", name="HMOX1"))
     assert 'href="https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/HGNC:5013"' in html
     assert "<script" not in html and "<img" not in html
-    ambiguous = _ref_html(EntityRef(status="ambiguous", candidates=["HGNC:40 ABCB1", "HGNC:21710 TBC1D9"]))
+    ambiguous = ref_html(EntityRef(status="ambiguous", candidates=["HGNC:40 ABCB1", "HGNC:21710 TBC1D9"]))
     assert "ambiguous" in ambiguous and "HGNC:21710" in ambiguous
-    assert _ref_html(None) == "" and _ref_html(EntityRef(status="unmapped")) == ""
+    assert ref_html(None) == "" and ref_html(EntityRef(status="unmapped")) == ""
     assert registry_url("anti:HGNC:8760") == registry_url("HGNC:8760")
     assert registry_url("DOID:684") == "https://disease-ontology.org/?id=DOID:684"
     assert registry_url("XYZ:1") is None

@@ -44,6 +44,7 @@ def test_every_library_the_package_imports_is_a_declared_dependency_with_a_floor
     declared = {_requirement_name(r): r for r in project["dependencies"]}
     declared |= {_requirement_name(r): r for r in project["optional-dependencies"]["local"]}
     declared |= {_requirement_name(r): r for r in project["optional-dependencies"]["ray"]}  # --engine ray
+    declared |= {_requirement_name(r): r for r in project["optional-dependencies"]["review"]}  # review
     for requirement in project["dependencies"]:
         assert re.search(r">=\d+\.\d+\.\d+", requirement), f"{requirement}: floor is not a tested version"
 
@@ -62,3 +63,37 @@ def test_every_library_the_package_imports_is_a_declared_dependency_with_a_floor
         if not {d.lower() for d in distributions.get(module, [module])} & set(declared)
     }
     assert not missing, f"imported but not declared in pyproject: {missing}"
+
+
+def test_the_wheel_ships_templates_and_static_files(tmp_path: Path) -> None:
+    """The report and the review app read their templates, CSS and JS as package files."""
+    import subprocess
+    import sys
+    import zipfile
+
+    import pytest
+
+    pytest.importorskip("hatchling", reason="hatchling not installed: pip install -e '.[test]'")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("resistance_summarizer-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "summarizer" / "review").rglob("*.*")}
+    shipped = {n for n in package if n.endswith((".html", ".css", ".js"))}
+    assert len(shipped) >= 10
+    assert shipped <= names, shipped - names

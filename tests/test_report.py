@@ -320,7 +320,7 @@ def test_report_sections(store: Store, report_html: str) -> None:
     # Rejected findings, rejected paper, failure and bad source are all listed with their reason.
     for reason in (
         "evidence sentence 14 does not exist",
-        "factor &#x27;HIFU&#x27; is not named",
+        "factor &#39;HIFU&#39; is not named",  # Jinja2 (markupsafe) writes ' as &#39;
         "invalid answer after 3 attempts",
         "file is empty",
         "request timed out after 600 s",
@@ -433,3 +433,25 @@ def test_report_of_the_replayed_seed_store(seed_store: Path) -> None:
     (ARTIFACTS / "report-seeds.html").write_text(html_text, encoding="utf-8")
     root = ET.fromstring(graphml(build_atlas([p.paper for p in papers if p.paper])).encode())
     assert root.tag == f"{{{GRAPHML_NS}}}graphml"
+
+
+def test_confidence_is_shown_and_sortable() -> None:
+    """Each finding's confidence in its paper's table and as a sortable atlas column."""
+    paper = make_paper(
+        "conf",
+        make_finding("A1", confidence=0.9),
+        make_finding("B2", confidence=0.25),
+        make_finding("C3"),  # stored before the decision stage: no confidence
+    )
+    stored = StoredPaper(1, "conf", "ok", None, paper, "x", "m", 0.0)
+    html_text = render_html([stored])
+    sortable = re.findall(r'<th data-sort="confidence" data-col="(\d+)"', html_text)
+    assert sortable == ["8"]
+    # Atlas cells sort by a fixed-width value (rows are grouped by factor, A-Z).
+    assert re.findall(r'<td data-v="(\d\.\d{3})">(0\.\d\d)</td>', html_text) == [
+        ("0.900", "0.90"),
+        ("0.250", "0.25"),
+    ]
+    rows = {r.split("</b>")[0]: r for r in html_text.split('<tr class="finding"')[1:]}
+    assert "<td>0.90</td>" in rows[next(k for k in rows if "A1" in k)]
+    assert "<td>—</td>" in rows[next(k for k in rows if "C3" in k)]
