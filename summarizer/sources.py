@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SourceError
+from .labelled import LabelledRecord, read_labelled
 
 # Texts above this many bytes are refused: an abstract page is a few kB, and the embedded model's
 # context (8192 tokens) could not take more than ~20 kB of prose anyway.
@@ -338,6 +339,8 @@ def parse_text(
     abstract below: every line of it is the paper's, and its metadata are the record's own fields.
     ``doc_id`` defaults to ``document_id(path, name, pmid)``.
     """
+    if known is None and (record_fields := read_labelled(text)) is not None:
+        return _labelled_document(text, record_fields, doc_id, path, sha256, name, record)
     lines = list(_lines_with_offsets(text))
     abstract_at = None if known else _abstract_heading(lines)
     if known is not None:
@@ -383,7 +386,9 @@ def parse_text(
                 prose_words += len(text[s_start:s_end].split())
         if truncated:
             break
-    if prose_words < MIN_PROSE_WORDS:
+    # The length rule tells a saved page's abstract from its menus; a record's abstract field is
+    # the abstract whatever its length (a conference abstract, a short communication).
+    if prose_words < (1 if known is not None else MIN_PROSE_WORDS):
         raise SourceError(
             path or doc_id or name,
             f"no abstract-like English prose found ({prose_words} words of running text)",
@@ -403,6 +408,51 @@ def parse_text(
         journal=_clip(known.journal, 200),
         sentences=tuple(sentences),
         truncated=truncated,
+        name=name,
+        record=record,
+    )
+
+
+def _labelled_document(
+    text: str,
+    fields: LabelledRecord,
+    doc_id: str | None,
+    path: str,
+    sha256: str,
+    name: str,
+    record: str | None,
+) -> Document:
+    """A record saved as one line of labelled fields: its title and abstract are the sentences,
+    its other fields the metadata (``labelled``)."""
+    spans: list[tuple[int, int]] = []
+    if "title" in fields.fields:
+        spans.append(fields.fields["title"])
+    spans += list(_split_sentences(text, *fields.abstract))
+    sentences: list[Sentence] = []
+    used = 0
+    for start, end in spans:
+        if used + end - start > MAX_PROMPT_CHARS:
+            break
+        used += end - start
+        sentences.append(Sentence(len(sentences) + 1, start, end))
+    words = sum(len(text[s:e].split()) for s, e in _split_sentences(text, *fields.abstract))
+    if words < MIN_PROSE_WORDS:
+        raise SourceError(path or doc_id or name, f"the record's abstract is too short ({words} words)")
+    doi = fields.value(text, "doi")
+    found_doi = _DOI.search(doi) if doi else None
+    pmid = fields.value(text, "pmid")
+    return Document(
+        doc_id=doc_id or document_id(path, name, pmid if pmid and pmid.isdigit() else None),
+        path=path,
+        sha256=sha256,
+        text=text,
+        title=_clip(fields.value(text, "title"), 500),
+        doi=found_doi.group(0).rstrip(".,;") if found_doi else None,
+        pmid=pmid if pmid and pmid.isdigit() and len(pmid) <= 9 else None,
+        year=fields.year(text),
+        journal=_clip(fields.value(text, "journal") or fields.value(text, "venue"), 200),
+        sentences=tuple(sentences),
+        truncated=len(sentences) < len(spans),
         name=name,
         record=record,
     )

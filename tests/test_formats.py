@@ -245,6 +245,22 @@ def test_csv_rows_with_quoted_line_breaks() -> None:
     assert errors_of(items) == [f"{CSV} (line 5, id csv-3): no abstract in this record"]
 
 
+def test_a_record_with_a_short_abstract_is_read(tmp_path: Path) -> None:
+    # A structured export's abstract field is the abstract whatever its length: the length rule is
+    # for telling a saved page's prose from its menus.
+    short = "Loss of the invented gene QRT4 made colon cancer cells resistant to oxaliplatin."
+    rows = tmp_path / "short.jsonl"
+    rows.write_text(json.dumps({"id": "s1", "title": "QRT4 and oxaliplatin", "abstract": short}) + "\n")
+    sheet = tmp_path / "short.csv"
+    sheet.write_text(f'id,title,abstract\ns2,QRT4 and oxaliplatin,"{short}"\n', encoding="utf-8")
+    for path in (rows, sheet):
+        items = read_all(path)
+        assert errors_of(items) == []
+        (doc,) = docs_of(items)
+        assert doc.sentence(len(doc.sentences)) == short
+        assert_is_its_own_text(doc)
+
+
 def test_csv_without_the_abstract_column_is_one_error_naming_the_columns(tmp_path: Path) -> None:
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("ref;name;summary\nr1;A title;Some text\n", encoding="utf-8")

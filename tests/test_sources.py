@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import SourceError
+from summarizer.labelled import read_labelled
 from summarizer.sources import (
     defined_abbreviations,
     document_id,
@@ -294,3 +295,53 @@ def test_the_doi_in_the_header_citation_line_is_the_pages_own() -> None:
     header = "Invented Oncol. 2019 Nov 25;41(6):1021-33. doi: 10.5555/io.2019.41. Epub 2019 Oct 2."
     doc = parse_text(synthetic_page(header=header), doc_id="x")
     assert (doc.doi, doc.year, doc.journal) == ("10.5555/io.2019.41", 2019, "Invented Oncol")
+
+
+# A page saved as one long line of labelled fields (a reference manager's or data dump's record):
+# written for this test, no real paper's text.
+LABELLED_LINE = (
+    "key: vance2021 authors: Vance P, Oduya K, Lindqvist M title: Loss of the phosphatase DUSP9 "
+    "keeps ERK active and blunts the response to a MEK inhibitor in thyroid carcinoma cells "
+    "date: 2021-06-02 journal: Thyroid Research Letters volume: 4 DOI: 10.5555/trl.2021.0042 "
+    "sha: 0a1b2c doc_id: 88120 abstract: Purpose: MEK inhibitors shrink only a minority of "
+    "thyroid tumours, and we asked why. Results: In four carcinoma cell lines, silencing DUSP9 with "
+    "two siRNAs raised phospho-ERK and increased the IC50 of trametinib about fivefold, whereas "
+    "restoring DUSP9 in cells that had lost it lowered the IC50 again. Conclusions: DUSP9 loss may "
+    "be one cause of trametinib resistance in thyroid carcinoma. keywords: DUSP9; ERK; trametinib "
+    "cited_by: 3 | similar: MEK inhibitor resistance through KRAS amplification in melanoma\n"
+)
+
+
+def test_a_page_of_one_labelled_line_is_read_as_its_abstract() -> None:
+    doc = parse_text(LABELLED_LINE, "x")
+    assert doc.title == (
+        "Loss of the phosphatase DUSP9 keeps ERK active and blunts the response to a MEK inhibitor "
+        "in thyroid carcinoma cells"
+    )
+    assert (doc.doi, doc.year, doc.journal) == ("10.5555/trl.2021.0042", 2021, "Thyroid Research Letters")
+    sentences = [doc.sentence(s.number) for s in doc.sentences]
+    assert sentences[0] == doc.title
+    assert (
+        sentences[1] == "Purpose: MEK inhibitors shrink only a minority of thyroid tumours, and we asked why."
+    )
+    assert (
+        sentences[-1]
+        == "Conclusions: DUSP9 loss may be one cause of trametinib resistance in thyroid carcinoma."
+    )
+    # The fields after the abstract (keywords, other papers' titles) are not the paper's text.
+    assert not any("KRAS amplification" in s or "keywords" in s for s in sentences)
+    for s in doc.sentences:
+        assert LABELLED_LINE[s.start : s.end] == doc.sentence(s.number)
+
+
+def test_only_a_line_opening_with_record_fields_is_a_labelled_record() -> None:
+    # "Purpose:", "Results:" inside prose are not record fields, and a line needs an abstract field
+    # and two more, the first at its start.
+    abstract = LABELLED_LINE.split("abstract: ", 1)[1].split(" keywords:")[0]
+    assert read_labelled(abstract) is None
+    assert read_labelled("title: A study abstract: " + abstract) is None
+    assert read_labelled("Some words first. key: x title: A study abstract: " + abstract) is None
+    line = "id: x | title: A study | abstract: " + abstract
+    record = read_labelled(line)
+    assert record is not None
+    assert (record.value(line, "title"), record.value(line, "abstract")) == ("A study", abstract)
