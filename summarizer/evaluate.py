@@ -47,6 +47,20 @@ POLARITIES: tuple[str, ...] = ("gain", "loss", "neutral")
 SHORT_NAME = 4
 OVERLAP_FIELDS: tuple[str, ...] = ("mechanism_categories", "evidence_level", "pathways_or_partners")
 DIRECTION_OUTCOMES: tuple[str, ...] = ("right", "flipped", "unknown", "missing")
+# What went wrong, by class, read off the matching: a false positive's therapy that is no gold
+# finding's (a drug used as a tool or co-treatment), or another gold finding's (a cross product
+# of a sentence's factors and drugs); a name that is no gold factor, a second spelling of a
+# matched one, or any finding in a text that has none; a flipped role; a required finding missed.
+ERROR_CLASSES: tuple[str, ...] = (
+    "wrong_therapy",
+    "not_a_factor",
+    "duplicate",
+    "no_finding_text",
+    "role_flipped",
+    "missed",
+    "cross_product",
+    "wrong_cancer",
+)
 
 
 class EvalError(SummarizerError):
@@ -511,6 +525,7 @@ class Item:
     gold: dict[str, Any] | None = None
     reason: str | None = None
     direction_error: bool = False
+    error_class: str | None = None  # an FP's or FN's class (ERROR_CLASSES)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -521,6 +536,7 @@ class Item:
             "gold": self.gold,
             "reason": self.reason,
             "direction_error": self.direction_error,
+            "error_class": self.error_class,
         }
 
 
@@ -634,6 +650,41 @@ class EvalResult:
                 table["optional" if index in doc.optional else "required"][outcome] += 1
         return table
 
+    def error_classes(self) -> dict[str, dict[str, int]]:
+        """False positives and false negatives counted by class (``ERROR_CLASSES``)."""
+        table: dict[str, dict[str, int]] = {"fp": {}, "fn": {}}
+        for doc in self.docs:
+            for item in doc.items:
+                if item.kind in table and item.error_class:
+                    row = table[item.kind]
+                    row[item.error_class] = row.get(item.error_class, 0) + 1
+        return table
+
+    def calibration(
+        self, bands: Sequence[float] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+    ) -> list[dict[str, Any]]:
+        """Per confidence band: the assessed findings in it (TP and FP; neutral ones count
+        neither way), their mean confidence and the share that was right."""
+        scored = [
+            (float(item.prediction["confidence"]), item.kind == "tp")
+            for doc in self.docs
+            for item in doc.items
+            if item.kind in ("tp", "fp") and item.prediction and item.prediction.get("confidence") is not None
+        ]
+        table = []
+        for low, high in zip(bands, bands[1:], strict=False):
+            inside = [(c, ok) for c, ok in scored if low <= c < high or (high == bands[-1] and c == high)]
+            if inside:
+                table.append(
+                    {
+                        "band": f"{low:.1f}-{high:.1f}",
+                        "findings": len(inside),
+                        "mean_confidence": sum(c for c, _ in inside) / len(inside),
+                        "right": sum(ok for _, ok in inside) / len(inside),
+                    }
+                )
+        return table
+
     def micro(self) -> dict[str, Any]:
         """Micro precision, recall and F1 (None where undefined: nothing predicted / nothing expected)."""
         tp, fp, fn = self.total("tp"), self.total("fp"), self.total("fn")
@@ -683,6 +734,8 @@ class EvalResult:
                 "direction_errors": sum(d.direction_errors for d in self.docs),
             },
             "direction_table": self.direction_table(),
+            "error_classes": self.error_classes(),
+            "calibration": self.calibration(),
             "rejections": sum(len(d.rejections) for d in self.docs),
             "secondary": {
                 "name_matched_pairs": stats.pairs,
@@ -714,6 +767,7 @@ def _pred_info(f: Finding, role: str | None) -> dict[str, Any]:
         "cancer_type": f.cancer_type,
         "effect": f.effect,
         "role": role,
+        "confidence": f.confidence,
     }
 
 
@@ -777,6 +831,22 @@ def _unmatched_reason(
     return f"{', '.join(check.misses())} vs gold {g.label}"
 
 
+def _error_class(pred: Finding, row: list[PairCheck], gold: GoldDoc) -> str:
+    """The class of an unpaired false positive (``ERROR_CLASSES``)."""
+    if not gold.findings:
+        return "no_finding_text"
+    if not any(c.factor for c in row):
+        return "not_a_factor"
+    if any(c.full for c in row):
+        return "duplicate"
+    if any(c.names for c in row):
+        return "role_flipped"
+    if any(c.factor and not c.therapy for c in row):
+        therapy = normalize_name(pred.therapy)
+        return "cross_product" if any(therapy in g.therapy_keys for g in gold.findings) else "wrong_therapy"
+    return "wrong_cancer"
+
+
 def score_document(gold: GoldDoc, prediction: Prediction | None) -> DocResult:
     """Score one gold document against its predicted paper (None: no prediction at all)."""
     result = DocResult(
@@ -791,7 +861,12 @@ def score_document(gold: GoldDoc, prediction: Prediction | None) -> DocResult:
                 result.optional.add(j)
         for g in gold.required:
             result.items.append(
-                Item("fn", f"{g.label} ({g.role}; no prediction for this text)", gold=_gold_info(g))
+                Item(
+                    "fn",
+                    f"{g.label} ({g.role}; no prediction for this text)",
+                    gold=_gold_info(g),
+                    error_class="missed",
+                )
             )
         return result
 
@@ -835,20 +910,27 @@ def score_document(gold: GoldDoc, prediction: Prediction | None) -> DocResult:
                         _gold_info(g),
                         reason="wrong role",
                         direction_error=True,
+                        error_class="role_flipped",
                     )
                 )
         else:
             role = predicted_role(f)
             reason = _unmatched_reason(f, i, gold, checks, set(paired_gold))
             result.items.append(
-                Item("fp", f"{_pred_label(f)} (role {role}, {reason})", _pred_info(f, role), reason=reason)
+                Item(
+                    "fp",
+                    f"{_pred_label(f)} (role {role}, {reason})",
+                    _pred_info(f, role),
+                    reason=reason,
+                    error_class=_error_class(f, checks[i], gold),
+                )
             )
 
     for j, g in enumerate(gold.findings):
         if g.optional:
             continue
         if j not in paired_gold:
-            result.items.append(Item("fn", f"{g.label} ({g.role})", gold=_gold_info(g)))
+            result.items.append(Item("fn", f"{g.label} ({g.role})", gold=_gold_info(g), error_class="missed"))
         elif not checks[paired_gold[j]][j].full:
             result.items.append(
                 Item(
@@ -857,6 +939,7 @@ def score_document(gold: GoldDoc, prediction: Prediction | None) -> DocResult:
                     gold=_gold_info(g),
                     reason="wrong role",
                     direction_error=True,
+                    error_class="role_flipped",
                 )
             )
 
@@ -997,6 +1080,20 @@ def format_report(result: EvalResult) -> str:
         "  (right/flipped: a prediction names the finding's factor, therapy and cancer with the right/wrong "
         "role; unknown: predicted or rejected without a direction; missing: not predicted)"
     )
+    classes = data["error_classes"]
+    for kind, label in (("fp", "false positives"), ("fn", "false negatives")):
+        if classes[kind]:
+            lines.append(
+                f"{label} by class: " + ", ".join(f"{k} {v}" for k, v in sorted(classes[kind].items()))
+            )
+    if data["calibration"]:
+        lines.append(
+            "confidence bands (assessed findings, share right): "
+            + "; ".join(
+                f"{b['band']}: {b['findings']} at {b['mean_confidence']:.2f}, right {b['right']:.2f}"
+                for b in data["calibration"]
+            )
+        )
     if data["rejections"]:
         lines.append(f"rejected by validation: {data['rejections']} (reasons under each document)")
     width = max([len(d.doc_id) for d in result.docs] + [8])

@@ -791,9 +791,12 @@ def test_cli_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {
-        "gold_dir", "source", "micro", "counts", "direction_table", "rejections", "secondary", "documents"
+        "gold_dir", "source", "micro", "counts", "direction_table", "error_classes", "calibration",
+        "rejections", "secondary", "documents",
     }  # fmt: skip
     assert data["micro"] == {"tp": 1, "fp": 1, "fn": 7, "precision": 0.5, "recall": 0.125, "f1": 0.2}
+    # The one FP and one of the FNs are TP53 with the wrong role; the other six were not predicted.
+    assert data["error_classes"] == {"fp": {"role_flipped": 1}, "fn": {"missed": 6, "role_flipped": 1}}
     # NEK2 predicted "unclear" (unknown), TP53 with the wrong role (flipped), IGF1R right.
     assert data["direction_table"] == {
         "required": {"right": 1, "flipped": 1, "unknown": 1, "missing": 5},
