@@ -1,17 +1,25 @@
-"""Benchmark: quality and speed on the seeds and the development set (a script, not a test).
+"""Benchmark: quality and speed on the seeds and the two parts of the development data.
 
-    python benchmarks/quality.py [--sets seeds,dev] [--base-url URL] [--cache FILE] [--json OUT]
+    python benchmarks/quality.py [--sets seeds,tune,check] [--cache FILE] [--json OUT] [--report]
 
 Runs every text of each set through the real pipeline into a fresh store (nothing skipped) on the
 embedded local model (or, with --base-url, an already running OpenAI-compatible server), then
-prints per set: micro precision / recall / F1 by the gold rules, the direction table, grounded
-quotes, texts without findings kept clean, seconds per abstract (median, max) and tokens per
-abstract (uncached prompt, completion). Run it on an otherwise idle machine: on 2 cores any other
-load changes the timings, never the findings.
+prints per set: micro precision / recall / F1 by the gold rules, false positives and negatives by
+class, the direction table, the calibration of the findings' confidence, grounded quotes, texts
+without findings kept clean, seconds per abstract (median, p90) and tokens per abstract (uncached
+prompt, completion).
+
+Sets (``datasets.py``): ``seeds``; ``tune`` and ``check``, the two parts of the development data
+(dev + holdout + written, split by a hash of each file stem); ``dev``, ``holdout``, ``written``
+(whole folders, both parts). Only aggregate figures are ever printed or written for a set that
+holds *check* texts: ``--report`` (the per-text table, with every finding's names) is refused for
+them, and ``--json`` leaves their per-text part out. Read the errors of *tune*; keep a change only
+if *check* improves.
 
 --cache FILE keeps the model's HTTP answers in a vcrpy cassette and replays the ones it holds:
 for measuring a change to the rules after the model without asking the model again. Timings
-from a replayed run are not the model's; they are reported as such.
+from a replayed run are not the model's; they are reported as such. Run it on an otherwise idle
+machine: on 2 cores any other load changes the timings, never the findings.
 """
 
 from __future__ import annotations
@@ -25,31 +33,33 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-SETS = {
-    "seeds": (ROOT / "seeds", ROOT / "tests" / "gold"),
-    "dev": (ROOT / "benchmarks" / "dev" / "docs", ROOT / "benchmarks" / "dev" / "gold"),
-    # Written apart from the rules, for a check on texts they were never read against.
-    "holdout": (ROOT / "benchmarks" / "holdout" / "docs", ROOT / "benchmarks" / "holdout" / "gold"),
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from datasets import Text, model_answers, part_of, texts  # noqa: E402
 
 logging.getLogger("instructor").setLevel(logging.CRITICAL)  # handled failures are reported below
+PER_TEXT_ALLOWED = ("seeds", "tune")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sets", default="seeds,dev", help="comma-separated: seeds, dev, holdout")
+    parser.add_argument("--sets", default="seeds,tune,check", help="comma-separated: seeds, tune, check, ...")
     parser.add_argument(
         "--base-url", help="use this running OpenAI-compatible server instead of the embedded one"
     )
     parser.add_argument("--model", help="model name (default: the embedded 1.5B)")
     parser.add_argument("--cache", type=Path, help="vcrpy cassette of model answers to replay and extend")
     parser.add_argument("--db", type=Path, help="folder for the stores (default: a fresh temporary one)")
-    parser.add_argument("--json", type=Path, help="write every figure here as JSON")
-    parser.add_argument("--report", action="store_true", help="print the per-document eval report too")
+    parser.add_argument(
+        "--json", type=Path, help="write every figure here as JSON (aggregates only for check)"
+    )
+    parser.add_argument("--report", action="store_true", help="print the per-text eval report (seeds, tune)")
     args = parser.parse_args()
+    names = args.sets.split(",")
+    if args.report and any(n not in PER_TEXT_ALLOWED for n in names):
+        parser.error("--report prints per-text output: only for --sets seeds and/or tune, never check")
 
     from summarizer.backends import BackendSettings, get_backend
 
@@ -60,10 +70,9 @@ def main() -> int:
     folder = args.db or Path(tempfile.mkdtemp(prefix="quality-"))
     results: dict[str, Any] = {}
     try:
-        with _cassette(args.cache):
-            for name in args.sets.split(","):
-                docs, gold = SETS[name]
-                results[name] = run_set(backend, docs, gold, folder / f"{name}.db", args)
+        with model_answers(args.cache):
+            for name in names:
+                results[name] = run_set(backend, name, texts(name), folder / f"{name}.db", args.report)
     finally:
         backend.close()
     print_results(results, replayed=args.cache is not None)
@@ -72,32 +81,16 @@ def main() -> int:
     return 0
 
 
-def _cassette(path: Path | None) -> Any:
-    import contextlib
-
-    if path is None:
-        return contextlib.nullcontext()
-    import vcr
-
-    recorder = vcr.VCR(
-        record_mode="new_episodes",
-        match_on=["method", "path", "body"],
-        filter_headers=["authorization"],
-        decode_compressed_response=True,
-    )
-    return recorder.use_cassette(str(path), allow_playback_repeats=True)
-
-
-def run_set(backend: Any, docs: Path, gold: Path, db: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Summarize one folder into ``db`` and score it."""
-    from summarizer.evaluate import format_report, run_eval
+def run_set(backend: Any, name: str, items: list[Text], db: Path, report: bool) -> dict[str, Any]:
+    """Summarize the texts of one set into ``db`` and score them."""
+    from summarizer.evaluate import evaluate, format_report, load_gold_file, load_store_predictions
     from summarizer.pipeline import Pipeline, RunOptions
     from summarizer.prompts import load_prompts
     from summarizer.store import Store
 
     options = RunOptions(force=True)
     with Store(db) as store:
-        summary = Pipeline(backend, store, load_prompts(), options).run([str(docs)])
+        summary = Pipeline(backend, store, load_prompts(), options).run([str(t.doc) for t in items])
         calls = [
             dict(r)
             for r in store.conn.execute(
@@ -105,8 +98,10 @@ def run_set(backend: Any, docs: Path, gold: Path, db: Path, args: argparse.Names
                 (summary.run_id,),
             )
         ]
-    result = run_eval(gold, db=db)
-    if args.report:
+    gold = {t.stem: load_gold_file(t.gold) for t in items}
+    result = evaluate(gold, load_store_predictions(db), gold_dir=name)
+    private = any(part_of(t.stem) == "check" for t in items if t.source != "seeds")
+    if report and not private:
         print(format_report(result))
     data = result.to_dict()
     per_doc: dict[str, dict[str, int]] = {}
@@ -115,12 +110,15 @@ def run_set(backend: Any, docs: Path, gold: Path, db: Path, args: argparse.Names
         d["uncached"] += (call["prompt_tokens"] or 0) - (call["cached_tokens"] or 0)
         d["completion"] += call["completion_tokens"] or 0
         d["calls"] += 1
-    seconds = [r.seconds for r in summary.reports if r.status == "ok"]
+    seconds = sorted(r.seconds for r in summary.reports if r.status in ("ok", "rejected"))
     clean = [d for d in data["documents"] if d["expects_none"]]
     return {
+        "texts": len(items),
         "micro": data["micro"],
+        "error_classes": data["error_classes"],
         "direction_table": data["direction_table"],
-        "grounding": data["secondary"]["grounding"],
+        "calibration": data["calibration"],
+        "grounding": {k: v for k, v in data["secondary"]["grounding"].items() if k != "docs_without_text"},
         "rejections": data["rejections"],
         "no_finding_texts": len(clean),
         "no_finding_texts_clean": sum(1 for d in clean if d["fp"] == 0),
@@ -128,11 +126,19 @@ def run_set(backend: Any, docs: Path, gold: Path, db: Path, args: argparse.Names
         "ok": summary.count("ok"),
         "seconds": seconds,
         "median_s": statistics.median(seconds) if seconds else None,
-        "max_s": max(seconds) if seconds else None,
-        "uncached_prompt_per_doc": statistics.mean(d["uncached"] for d in per_doc.values()) if per_doc else 0,
-        "completion_per_doc": statistics.mean(d["completion"] for d in per_doc.values()) if per_doc else 0,
-        "calls_per_doc": statistics.mean(d["calls"] for d in per_doc.values()) if per_doc else 0,
+        "p90_s": seconds[int(0.9 * (len(seconds) - 1))] if seconds else None,
+        "no_call_texts": sum(1 for r in summary.reports if r.status == "ok" and r.doc_id not in per_doc),
+        "uncached_prompt_per_doc": _mean([d["uncached"] for d in per_doc.values()], len(items)),
+        "completion_per_doc": _mean([d["completion"] for d in per_doc.values()], len(items)),
+        "calls_per_doc": _mean([d["calls"] for d in per_doc.values()], len(items)),
+        # Per-text scores only where reading them is allowed (never for check texts).
+        "per_text": None if private else data["documents"],
     }
+
+
+def _mean(values: list[int], count: int) -> float:
+    """Mean over all ``count`` texts (a text the model was not asked about counts as 0)."""
+    return sum(values) / count if count else 0.0
 
 
 def print_results(results: dict[str, Any], replayed: bool) -> None:
@@ -140,18 +146,26 @@ def print_results(results: dict[str, Any], replayed: bool) -> None:
     for name, r in results.items():
         m = r["micro"]
         print(
-            f"\n{name}: P {m['precision'] or 0:.3f}  R {m['recall'] or 0:.3f}  F1 {m['f1'] or 0:.3f}  "
-            f"(TP {m['tp']}, FP {m['fp']}, FN {m['fn']}); {r['ok']}/{r['documents']} documents ok"
+            f"\n{name} ({r['texts']} texts): P {m['precision'] or 0:.3f}  R {m['recall'] or 0:.3f}  "
+            f"F1 {m['f1'] or 0:.3f}  (TP {m['tp']}, FP {m['fp']}, FN {m['fn']}); "
+            f"{r['ok']}/{r['documents']} documents ok"
         )
+        for kind, row in r["error_classes"].items():
+            print(f"  {kind} by class: " + (", ".join(f"{k} {v}" for k, v in sorted(row.items())) or "none"))
         for kind, row in r["direction_table"].items():
             print(f"  direction, {kind:<8}: " + ", ".join(f"{k} {v}" for k, v in row.items()))
+        for band in r["calibration"]:
+            print(
+                f"  confidence {band['band']}: {band['findings']:3d} findings, "
+                f"mean {band['mean_confidence']:.2f}, right {band['right']:.2f}"
+            )
         g = r["grounding"]
         print(f"  grounded quotes: {g['grounded']}/{g['quotes']}; rejected by validation: {r['rejections']}")
         print(f"  texts without findings kept clean: {r['no_finding_texts_clean']}/{r['no_finding_texts']}")
         print(
-            f"  per abstract: median {r['median_s'] or 0:.1f} s (max {r['max_s'] or 0:.1f}), "
+            f"  per abstract: median {r['median_s'] or 0:.1f} s (p90 {r['p90_s'] or 0:.1f}), "
             f"{r['uncached_prompt_per_doc']:.0f} uncached prompt + {r['completion_per_doc']:.0f} completion "
-            f"tokens, {r['calls_per_doc']:.1f} calls"
+            f"tokens, {r['calls_per_doc']:.2f} calls, {r['no_call_texts']} texts without a call"
         )
     everything = [s for r in results.values() for s in r["seconds"]]
     if everything:

@@ -135,7 +135,7 @@ _DOWN_VERB = (
     r"decreas\w*|reduc\w*|lower\w*|impair\w*|diminish\w*|attenuat\w*|abolish\w*|abrogat\w*|revers\w*|"
     r"overc[oa]m\w*|counteract\w*|alleviat\w*|blunt\w*|limit\w*|restrain\w*|undermin\w*|"
     r"suppress(?:es|ed|ing)?\b|inhibit(?:s|ed|ing)?\b|block(?:s|ed|ing)?\b|prevent\w*|weaken\w*|"
-    r"eliminat\w*|compromis\w*|negat(?:e|es|ed|ing)\b|antagoni[sz](?:e|es|ed|ing)\b|dampen\w*|curtail\w*|los[te]\b|offset\w*|cancel\w*|annul\w*|"
+    r"eliminat\w*|compromis\w*|negat(?:e|es|ed|ing)\b|antagoni[sz](?:e|es|ed|ing)\b|dampen\w*|curtail\w*|los[te]\b|offset\w*|cancel\w*|annul\w*|delay\w*|postpon\w*|forestall\w*|"
     r"down[- ]?regulat\w*"
 )
 # Up to five words between a verb and its noun, none of them a conjunction or another such verb

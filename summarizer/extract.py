@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +26,13 @@ import instructor
 import openai
 
 from . import candidates as candidates_stage
-from . import direction, lexicon, relate
+from . import decide, direction, lexicon, relate
 from .ask import Asker, AskSettings, CallRecord
 from .errors import BackendError
 from .mentions import Mention, Mentions, drug_name
 from .prompts import PromptSet
 from .retry import RetryPolicy
-from .schema import PaperSummary, RejectedFinding
+from .schema import PaperSummary, Proposal, RejectedFinding
 from .sources import Document, normalize_spaces, squash
 from .summarise import to_finding, to_summary
 
@@ -42,7 +42,7 @@ ExtractSettings = AskSettings  # the settings a run records as provenance
 # every result's key, so an upgraded rule re-does old results instead of silently keeping them.
 RULE_MODULES = (
     "lexicon.py", "mentions.py", "candidates.py", "relate.py", "direction.py", "enrich.py",
-    "summarise.py", "extract.py", "sources.py", "formats.py",
+    "summarise.py", "extract.py", "sources.py", "labelled.py", "formats.py", "decide.py", "decision.json",
 )  # fmt: skip
 
 
@@ -100,8 +100,10 @@ class Extractor:
         settings: AskSettings | None = None,
         retry_policy: RetryPolicy | None = None,
         request_options: dict[str, Any] | None = None,
+        decision: decide.DecisionModel | None = None,
     ) -> None:
         self.asker = Asker(client, model, mode, prompts, settings, retry_policy, request_options)
+        self.decision = decision or decide.default_model()
         self.settings = self.asker.settings
         self.openai_client = client
         self.request_options = self.asker.request_options
@@ -117,43 +119,73 @@ class Extractor:
         return ExtractionOutcome(paper, error, calls, time.perf_counter() - started)
 
     def _extract(self, doc: Document) -> tuple[PaperSummary | None, str | None]:
+        return decide_drafts(doc, self.draft(doc), self.decision), None
+
+    def draft(self, doc: Document) -> Drafted:
+        """Every stage before the decision: the model's names, the candidates and their drafts.
+
+        ``benchmarks/fit_decision.py`` fits the decision on what this returns for annotated texts.
+        """
         mentions = Mentions(doc)
         proposal, missing = self.asker.propose(doc, lambda name: is_named(name, doc, mentions))
-        rejected = [
-            RejectedFinding(reason=f"{name!r} is not named in the abstract", finding={"name": name})
-            for name in missing
-        ]
-        mentions.add_therapies(_proposed_therapies(proposal.therapies, doc, mentions))
-        candidates, ungrounded = candidates_stage.build_candidates(doc, mentions, proposal.factors)
-        rejected += [RejectedFinding(reason=r.reason, finding={"factor": r.name}) for r in ungrounded]
-        # Findings are those of the factors the model proposed, and of others the text itself
-        # states firmly (two sentences agree, one of them a stated change of the factor): taking
-        # every symbol the text names added far more wrong findings than right ones (BENCHMARKS.md).
-        drafts = [d for d in relate.relate(doc, mentions, candidates) if d.candidate.proposed or _firm(d)]
-        all_names = {n for c in candidates for n in c.names}
-        findings = []
-        for draft in drafts:
-            if draft.role is not None:
-                findings.append(to_finding(doc, mentions, draft, all_names))
-            else:
+        return drafts_for(doc, proposal, missing, mentions)
+
+
+@dataclass
+class Drafted:
+    """One document after every stage but the decision."""
+
+    mentions: Mentions
+    candidates: list[candidates_stage.Candidate]
+    drafts: list[relate.DraftFinding]
+    context: decide.DocumentContext
+    rejected: list[RejectedFinding]
+
+
+def drafts_for(
+    doc: Document, proposal: Proposal, missing: Sequence[str] = (), mentions: Mentions | None = None
+) -> Drafted:
+    """The stages between the model's answer and the decision: the proposed names grounded and
+    grouped with the text's own mentions, and one draft per factor, therapy and cancer."""
+    mentions = mentions or Mentions(doc)
+    rejected = [
+        RejectedFinding(reason=f"{name!r} is not named in the abstract", finding={"name": name})
+        for name in missing
+    ]
+    mentions.add_therapies(_proposed_therapies(proposal.therapies, doc, mentions))
+    candidates, ungrounded = candidates_stage.build_candidates(doc, mentions, proposal.factors)
+    rejected += [RejectedFinding(reason=r.reason, finding={"factor": r.name}) for r in ungrounded]
+    main = relate.main_therapies(doc, mentions, candidates)
+    drafts = relate.relate(doc, mentions, candidates, main)
+    context = decide.DocumentContext.build(doc, mentions, candidates, proposal.therapies, main)
+    return Drafted(mentions, candidates, drafts, context, rejected)
+
+
+def decide_drafts(doc: Document, drafted: Drafted, decision: decide.DecisionModel) -> PaperSummary:
+    """The decision: each draft with a role that the decision weighs becomes a finding with its
+    confidence, or a rejection saying what weighed against it."""
+    rejected = list(drafted.rejected)
+    all_names = {n for c in drafted.candidates for n in c.names}
+    findings = []
+    for draft in drafted.drafts:
+        if draft.role is None:
+            if draft.candidate.proposed:
                 rejected.append(_undecided(doc, draft))
-        related = {id(d.candidate) for d in drafts}
-        for cand in candidates:
-            if cand.proposed and id(cand) not in related:
-                rejected.append(_no_therapy(cand))
-        return to_summary(doc, findings, rejected), None
-
-
-# The weight of agreeing readings that makes a factor the model did not name a finding: a stated
-# change (2) and one more sentence (1+). Measured: 2 added 10 wrong findings on dev, 3 none.
-FIRM_SUPPORT = 3
-
-
-def _firm(draft: relate.DraftFinding) -> bool:
-    return (
-        draft.role is not None
-        and sum(r.weight for _, r in draft.readings if r.role == draft.role) >= FIRM_SUPPORT
-    )
+            continue
+        if not decide.eligible(draft):
+            continue
+        values = decide.features(draft, drafted.context)
+        confidence = decision.probability(values)
+        if confidence >= decision.threshold:
+            finding = to_finding(doc, drafted.mentions, draft, all_names)
+            findings.append(finding.model_copy(update={"confidence": round(confidence, 3)}))
+        elif draft.candidate.proposed:
+            rejected.append(_unlikely(draft, confidence, decision.against(values)))
+    related = {id(d.candidate) for d in drafted.drafts}
+    for cand in drafted.candidates:
+        if cand.proposed and id(cand) not in related:
+            rejected.append(_no_therapy(cand))
+    return to_summary(doc, findings, rejected)
 
 
 def is_named(name: str, doc: Document, mentions: Mentions) -> bool:
@@ -231,6 +263,24 @@ def _no_therapy(cand: candidates_stage.Candidate) -> RejectedFinding:
             "radiotherapy); a finding needs one"
         ),
         finding={"factor": cand.name, "sentences": cand.sentences[:10]},
+    )
+
+
+def _unlikely(draft: relate.DraftFinding, confidence: float, against: list[str]) -> RejectedFinding:
+    why = f" (weighed down by: {', '.join(against)})" if against else ""
+    return RejectedFinding(
+        reason=(
+            f"{draft.candidate.name!r} with {draft.therapy!r}: confidence {confidence:.2f} is below the "
+            f"decision threshold{why}"
+        ),
+        finding={
+            "factor": draft.candidate.name,
+            "therapy": draft.therapy,
+            "cancer_type": draft.cancer,
+            "role": draft.role,
+            "confidence": round(confidence, 3),
+            "sentences": sorted(set(draft.sentences))[:10],
+        },
     )
 
 

@@ -43,6 +43,12 @@ class DraftFinding:
     sentences: list[int] = field(default_factory=list)
     readings: list[tuple[int, Reading]] = field(default_factory=list)
     role: str | None = None
+    # Evidence the decision weighs (``decide``): sentences that name the therapy itself (not
+    # "resistance" standing for the main therapies), the most therapies one of its sentences
+    # relates at once, and whether another sentence uses this drug on the factor as a tool.
+    named_in: list[int] = field(default_factory=list)
+    most_therapies: int = 0
+    tool_elsewhere: bool = False
 
     @property
     def best_reading(self) -> Reading | None:
@@ -105,9 +111,15 @@ def main_therapies(doc: Document, mentions: Mentions, candidates: Sequence[Candi
     return [name for name, n in counts.most_common() if n * 2 >= top]
 
 
-def relate(doc: Document, mentions: Mentions, candidates: list[Candidate]) -> list[DraftFinding]:
-    """Draft findings for every candidate with at least one sentence about a therapy's response."""
-    main = main_therapies(doc, mentions, candidates)
+def relate(
+    doc: Document, mentions: Mentions, candidates: list[Candidate], main: list[str] | None = None
+) -> list[DraftFinding]:
+    """Draft findings for every candidate with at least one sentence about a therapy's response.
+
+    ``main``: the text's main therapies (``main_therapies``), where the caller has them already.
+    """
+    if main is None:
+        main = main_therapies(doc, mentions, candidates)
     targets = drug_targets(doc, mentions)
     main_cancer = mentions.main_cancer() or ""
     all_names = tuple(n for c in candidates for n in c.names)
@@ -115,9 +127,12 @@ def relate(doc: Document, mentions: Mentions, candidates: list[Candidate]) -> li
     for cand in candidates:
         others = tuple(n for n in all_names if n not in cand.names)
         by_key: dict[tuple[str, str], DraftFinding] = {}
+        tools: set[str] = set()
         for number in _sentences_naming(doc, cand):
             text = doc.sentence(number)
-            therapies = _therapies_for(text, number, cand, mentions, main)
+            related = _therapies_for(text, number, cand, mentions, main)
+            tools |= related.tools
+            therapies = related.names
             if not therapies:
                 continue
             reading = _read(text, cand, others)
@@ -129,10 +144,14 @@ def relate(doc: Document, mentions: Mentions, candidates: list[Candidate]) -> li
                     if draft is None:
                         draft = by_key[(therapy, cancer)] = DraftFinding(cand, therapy, cancer)
                     draft.sentences.append(number)
+                    if related.named:
+                        draft.named_in.append(number)
+                    draft.most_therapies = max(draft.most_therapies, len(therapies))
                     if reading is not None:
                         draft.readings.append((number, reading))
         for draft in by_key.values():
             draft.role = _vote(draft.readings)
+            draft.tool_elsewhere = draft.therapy in tools
             if cand.factor_type == "pathway" and not any(r.weight > 1 for _, r in draft.readings):
                 # A pathway named as the route ("through the PI3K/Akt pathway") is the mechanism
                 # of another factor's finding; it is one of its own only where it was changed.
@@ -164,7 +183,19 @@ def _read(text: str, cand: Candidate, others: tuple[str, ...]) -> Reading | None
     return max(readings, key=lambda r: r.weight) if len(roles) == 1 else None
 
 
-def _therapies_for(text: str, number: int, cand: Candidate, mentions: Mentions, main: list[str]) -> list[str]:
+@dataclass(frozen=True)
+class SentenceTherapies:
+    """The therapies one sentence relates to a factor; ``named``: the sentence names them (not
+    "resistance" standing for the main therapies); ``tools``: drugs it uses on the factor."""
+
+    names: list[str]
+    named: bool = False
+    tools: frozenset[str] = frozenset()
+
+
+def _therapies_for(
+    text: str, number: int, cand: Candidate, mentions: Mentions, main: list[str]
+) -> SentenceTherapies:
     """The therapies a sentence relates to the factor: those it names, less the tools used to
     change the factor; or the main ones where it speaks of the response in general."""
     named: list[Mention] = [m for m in mentions.in_sentence("therapy", number)]
@@ -189,19 +220,20 @@ def _therapies_for(text: str, number: int, cand: Candidate, mentions: Mentions, 
             kept.add(m.name)
     tools -= kept
     partners -= kept
+    used = frozenset(tools)
     names = list(dict.fromkeys(m.name for m in named if m.name in kept))
     if names:
-        return names
+        return SentenceTherapies(names, named=True, tools=used)
     if partners and not tools:
-        return [t for t in main if t not in partners]
+        return SentenceTherapies([t for t in main if t not in partners])
     if tools:
-        return []
+        return SentenceTherapies([], tools=used)
     if _RADIO_WORD.search(clean):
-        return [lexicon.RADIOTHERAPY]
+        return SentenceTherapies([lexicon.RADIOTHERAPY], named=True)
     if _GENERIC_RESPONSE.search(clean) or _CHEMO_WORD.search(clean):
         chemo = [t for t in main if t != lexicon.RADIOTHERAPY] if _CHEMO_WORD.search(clean) else main
-        return chemo
-    return []
+        return SentenceTherapies(chemo)
+    return SentenceTherapies([])
 
 
 _CO_TREATMENT = re.compile(
