@@ -127,6 +127,8 @@ class Extractor:
         ``benchmarks/fit_decision.py`` fits the decision on what this returns for annotated texts.
         """
         mentions = Mentions(doc)
+        if not could_hold_a_finding(doc, mentions):
+            return drafts_for(doc, Proposal(factors=[], therapies=[]), (), mentions)
         proposal, missing = self.asker.propose(doc, lambda name: is_named(name, doc, mentions))
         return drafts_for(doc, proposal, missing, mentions)
 
@@ -159,6 +161,21 @@ def drafts_for(
     drafts = relate.relate(doc, mentions, candidates, main)
     context = decide.DocumentContext.build(doc, mentions, candidates, proposal.therapies, main)
     return Drafted(mentions, candidates, drafts, context, rejected)
+
+
+# A word about the response to a therapy; a text without one reports no resistance finding.
+_RESPONSE_WORD = re.compile(
+    r"resist|sensitiv|respon|refractor|relapse|IC50|toleran|efficacy|cytotox|escape|benefit|"
+    r"remission|recurren|progress",
+    re.IGNORECASE,
+)
+
+
+def could_hold_a_finding(doc: Document, mentions: Mentions) -> bool:
+    """Whether the text names a factor and says something about the response to a therapy:
+    where it does not, no finding can come of it, and the model is not asked. (A therapy the
+    dictionaries do not know, "the KRAS G12C inhibitor", is one the model still names.)"""
+    return bool(mentions.factors and _RESPONSE_WORD.search(doc.prose))
 
 
 def decide_drafts(doc: Document, drafted: Drafted, decision: decide.DecisionModel) -> PaperSummary:

@@ -6,14 +6,16 @@ phrasings abstracts use, so the rules are checked on wordings they were not writ
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from stub_server import StubServer, run_batch
 
 from summarizer import ask
 from summarizer.candidates import build_candidates, group_key, split_combined
-from summarizer.extract import is_named
+from summarizer.extract import could_hold_a_finding, is_named
 from summarizer.mentions import Mentions, drug_name
 from summarizer.relate import relate
 from summarizer.sources import parse_text
@@ -179,3 +181,29 @@ def test_the_summary_is_written_from_the_findings() -> None:
     findings = [to_finding(CHAIN, mentions, d, set()) for d in relate(CHAIN, mentions, candidates) if d.role]
     text = findings_summary(findings, limit=120)
     assert len(text) <= 120 and text.endswith("more)")
+
+
+def test_a_text_that_cannot_hold_a_finding_is_decided_without_the_model(tmp_path: Path) -> None:
+    # No factor: a trial of two drugs. No word about the response: a gene's expression in tissue.
+    trial = (
+        "Capecitabine and oxaliplatin after gastrectomy\n\nIn this phase 3 trial, 1,035 patients with "
+        "resected gastric cancer were randomly assigned to capecitabine plus oxaliplatin or to "
+        "observation; the three-year disease-free survival was 74% and 59%, respectively.\n"
+    )
+    expression = (
+        "QRX31 in the normal and diseased pancreas\n\nWe measured QRX31 messenger RNA in 84 pancreatic "
+        "tissues by quantitative PCR and found it higher in chronic pancreatitis and in ductal "
+        "adenocarcinoma than in the normal gland, most of all in the islets.\n"
+    )
+    for text in (trial, expression):
+        doc = parse_text(text, "t", sha256="0" * 64)
+        assert not could_hold_a_finding(doc, Mentions(doc))
+    assert could_hold_a_finding(CHAIN, Mentions(CHAIN))
+    paths = []
+    for name, text in (("trial", trial), ("expression", expression)):
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+        paths.append(tmp_path / f"{name}.txt")
+    with StubServer() as stub:
+        summary = run_batch(stub.base_url, paths, tmp_path / "store.db")
+    assert [(r.status, r.findings) for r in summary.reports] == [("ok", 0), ("ok", 0)]
+    assert stub.requests == 0
