@@ -63,6 +63,17 @@ def _folder(source: str) -> list[Text]:
     return texts
 
 
+def exported_texts(folder: Path) -> list[Text]:
+    """The texts of a folder that ``summarizer export --format gold -o FOLDER`` wrote (gold files
+    beside a ``docs/`` folder of the stored texts): a team's reviewed papers, to fit on."""
+    found = []
+    for answer in sorted(folder.glob("*.json")):
+        doc = folder / "docs" / f"{answer.stem}.txt"
+        if doc.exists():
+            found.append(Text(answer.stem, "exported", doc, answer))
+    return found
+
+
 def texts(name: str) -> list[Text]:
     """The texts of a set: ``seeds``, ``tune``, ``check``, or one development folder (``dev``,
     ``holdout``, ``written``; both parts)."""

@@ -1,7 +1,7 @@
 """Fit the decision (``summarizer/decide.py``) on the tune part of the development data.
 
     pip install -e '.[fit]'
-    python benchmarks/fit_decision.py [--cache ANSWERS.yaml] [--write]
+    python benchmarks/fit_decision.py [--cache ANSWERS.yaml] [--add EXPORTED_GOLD_DIR ...] [--write]
 
 Every text of the *tune* part (``datasets.py``) goes through every stage before the decision,
 with the embedded model's answers replayed from ``--cache`` where recorded (and asked and
@@ -15,7 +15,9 @@ A logistic regression (scikit-learn, standardised features, L2) is fitted; its s
 threshold are chosen by 5-fold cross-validation over whole texts (GroupKFold), maximising F1
 where every required gold finding no draft reaches counts as missed. The script prints the
 cross-validated figures and the calibration on tune (never anything of the check part), and with
-``--write`` replaces ``summarizer/decision.json``.
+``--write`` replaces ``summarizer/decision.json``. ``--add DIR`` fits on a team's reviewed papers too:
+the folder ``summarizer export --format gold -o DIR`` writes (their texts are asked of the model
+where ``--cache`` holds no answer for them).
 
 Why logistic regression: about a hundred texts, a few hundred drafts and ~35 evidence features; its
 probabilities are calibrated by construction (checked on *check* by ``quality.py``), its weights
@@ -33,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from datasets import Text, model_answers, texts  # noqa: E402
+from datasets import Text, exported_texts, model_answers, texts  # noqa: E402
 
 logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
@@ -220,9 +222,16 @@ def main() -> int:
     )
     parser.add_argument("--cache", type=Path, help="vcrpy cassette of model answers to replay and extend")
     parser.add_argument("--write", action="store_true", help="replace summarizer/decision.json")
+    parser.add_argument(
+        "--add",
+        type=Path,
+        action="append",
+        default=[],
+        help="also fit on a folder of reviewed papers (summarizer export --format gold -o DIR)",
+    )
     args = parser.parse_args()
 
-    items = texts("tune")
+    items = texts("tune") + [t for folder in args.add for t in exported_texts(folder)]
     extractor = build_extractor()
     try:
         with model_answers(args.cache):
@@ -231,7 +240,7 @@ def main() -> int:
         extractor.backend.close()
     decision, report = fit(finding_rows(drafted))
     print(
-        f"tune: {report['texts']} texts, {report['rows']} drafts with a role, {report['positives']} of "
+        f"fitted on {report['texts']} texts, {report['rows']} drafts with a role, {report['positives']} of "
         f"{report['required']} required gold findings reachable by a draft"
     )
     print(
