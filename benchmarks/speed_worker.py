@@ -17,12 +17,12 @@ import time
 
 
 def main() -> int:
-    from summarizer.backends import BackendSettings, get_backend
     from summarizer.errors import SourceError
-    from summarizer.extract import Extractor
+    from summarizer.inputs.sources import read_document
+    from summarizer.model.backends import BackendSettings, get_backend
+    from summarizer.model.prompts import load_prompts
     from summarizer.pipeline import RunOptions
-    from summarizer.prompts import load_prompts
-    from summarizer.sources import read_document
+    from summarizer.reading.extract import Extractor
 
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     backend = get_backend("local", BackendSettings())

@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from .backends import Backend
 from .errors import SourceError
-from .extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely, rules_version
-from .formats import Columns, count_documents, iter_input_paths, read_documents
-from .normalize import default_normalizer
-from .prompts import PromptSet
-from .retry import RetryPolicy
+from .inputs.document import Document
+from .inputs.formats import Columns, count_documents, iter_input_paths, read_documents
+from .inputs.sources import document_id
+from .model.backends import Backend
+from .model.prompts import PromptSet
+from .model.retry import RetryPolicy
+from .reading.extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely, rules_version
+from .registry.normalize import default_normalizer
 from .schema import SCHEMA_VERSION, PaperSummary
-from .sources import Document, document_id
 from .store import RunInfo, Store, result_key
 
 Status = Literal["ok", "rejected", "failed", "skipped", "invalid"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.direction import change_of, outcome_of, role_in_sentence, role_in_sentences
+from summarizer.reading.direction import change_of, outcome_of, role_in_sentence, role_in_sentences
 
 PRO, ANTI = "pro_resistance", "anti_resistance"
 

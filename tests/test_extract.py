@@ -13,13 +13,13 @@ import pytest
 from pydantic import ValidationError
 from stub_server import StubServer, run_batch
 
-from summarizer import ask
-from summarizer.candidates import build_candidates, group_key, split_combined
-from summarizer.extract import could_hold_a_finding, is_named
-from summarizer.mentions import Mentions, drug_name
-from summarizer.relate import relate
-from summarizer.sources import parse_text
-from summarizer.summarise import findings_summary, to_finding, to_summary
+from summarizer.inputs.sources import parse_text
+from summarizer.model import ask
+from summarizer.reading.candidates import build_candidates, group_key, split_combined
+from summarizer.reading.extract import could_hold_a_finding, is_named
+from summarizer.reading.mentions import Mentions, drug_name
+from summarizer.reading.relate import relate
+from summarizer.reading.summarise import findings_summary, to_finding, to_summary
 
 CHAIN = parse_text(
     "Long non-coding RNA LNC77 drives oxaliplatin resistance in gastric cancer by sponging miR-4242\n\n"

@@ -22,12 +22,13 @@ from pathlib import Path
 import pytest
 from stub_server import StubServer, run_batch
 
-from summarizer import normalize, normdata
-from summarizer.atlas import build_atlas, graphml
-from summarizer.cli import findings_csv, main
-from summarizer.normalize import Normalizer
-from summarizer.normterms import DRUG_ABBREVIATIONS, registry_url
-from summarizer.report import ref_html
+from summarizer.cli import main
+from summarizer.outputs.atlas import build_atlas, graphml
+from summarizer.outputs.export import findings_csv
+from summarizer.outputs.report import ref_html
+from summarizer.registry import normalize, normdata, normterms, wheels
+from summarizer.registry.normalize import Normalizer
+from summarizer.registry.normterms import DRUG_ABBREVIATIONS, registry_url
 from summarizer.schema import EntityRef, Evidence, Finding, PaperSummary
 from summarizer.store import Store
 
@@ -335,14 +336,14 @@ def test_wheels_with_another_hash_are_refused(tmp_path: Path) -> None:
 def test_drug_pickle_may_hold_only_plain_values() -> None:
     # Any class or function reference is refused (a pickle can run code through one).
     with pytest.raises(pickle.UnpicklingError, match="refusing"):
-        normdata._safe_unpickle(pickle.dumps({"x": datetime.date(2024, 1, 1)}))
-    assert normdata._safe_unpickle(pickle.dumps({"x": [1, "a"]})) == {"x": [1, "a"]}
+        wheels._safe_unpickle(pickle.dumps({"x": datetime.date(2024, 1, 1)}))
+    assert wheels._safe_unpickle(pickle.dumps({"x": [1, "a"]})) == {"x": [1, "a"]}
 
 
 def test_build_refuses_a_table_entry_it_cannot_resolve(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(normdata.CANCER_ABBREVIATIONS, "XYZ", "no such disease")
+    monkeypatch.setitem(normterms.CANCER_ABBREVIATIONS, "XYZ", "no such disease")
     with pytest.raises(normdata.NormalizeDataError, match="XYZ"):
         normdata.build_index(fixture_wheels(tmp_path), tmp_path / "x.sqlite")
 

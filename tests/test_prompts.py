@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from summarizer import prompts
 from summarizer.errors import ConfigError
-from summarizer.prompts import load_prompts
+from summarizer.model import prompts
+from summarizer.model.prompts import load_prompts
 
 
 def test_the_hash_changes_with_any_prompt_file(tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_the_hash_changes_with_the_answer_schema(monkeypatch: pytest.MonkeyPatch
     """A schema change alone (a new field, a tighter limit) must not reuse results of the old one."""
     before = load_prompts().sha256
 
-    from summarizer import ask
+    from summarizer.model import ask
 
     def changed() -> list[dict[str, Any]]:
         return [{"title": "Proposal", "type": "object", "properties": {"new_field": {"type": "string"}}}]
@@ -37,7 +37,7 @@ def test_the_hash_changes_with_the_answer_schema(monkeypatch: pytest.MonkeyPatch
 
 def test_the_hash_covers_the_schema_requests_send() -> None:
     """The key hashes what is sent (the grounded proposal, with its description), not a parent."""
-    from summarizer import ask
+    from summarizer.model import ask
 
     sent = ask.GroundedProposal.model_json_schema()
     assert sent in ask.asked_schemas() and sent["title"] == "GroundedProposal"

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from stub_server import StubServer, run_batch, write_abstracts
 
-from summarizer import ask, extract, pipeline
+from summarizer import pipeline
+from summarizer.model import ask
+from summarizer.reading import extract
 
 
 @pytest.fixture
@@ -57,14 +59,14 @@ def test_a_change_to_the_sent_schema_redoes_stored_results(
 def test_the_rules_version_follows_the_rule_modules_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    package = Path(extract.__file__).parent
+    package = Path(extract.__file__).parent.parent
     copy = tmp_path / "summarizer"
-    copy.mkdir()
     for name in extract.RULE_MODULES:
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
         (copy / name).write_bytes((package / name).read_bytes())
-    monkeypatch.setattr(extract, "__file__", str(copy / "extract.py"))
+    monkeypatch.setattr(extract, "__file__", str(copy / "reading" / "extract.py"))
     assert extract.rules_version() == extract.rules_version()
     original = extract.rules_version()
-    with (copy / "direction.py").open("a", encoding="utf-8") as fh:
+    with (copy / "reading" / "direction.py").open("a", encoding="utf-8") as fh:
         fh.write("\n# a changed rule\n")
     assert extract.rules_version() != original
