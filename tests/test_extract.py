@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from stub_server import StubServer, run_batch
 
 from summarizer.inputs.sources import parse_text
-from summarizer.model import ask
+from summarizer.model import answer
 from summarizer.reading.candidates import build_candidates, group_key, split_combined
 from summarizer.reading.extract import could_hold_a_finding, is_named
 from summarizer.reading.mentions import Mentions, drug_name
@@ -161,17 +161,17 @@ def test_the_proposal_validator_names_what_is_missing() -> None:
     def named(name: str) -> bool:
         return is_named(name, CHAIN, mentions)
 
-    ok = ask.GroundedProposal.model_validate(
+    ok = answer.GroundedProposal.model_validate(
         {"factors": ["LNC77"], "therapies": ["L-OHP"]}, context={"is_named": named}
     )
     assert ok.factors == ["LNC77"]
     with pytest.raises(ValidationError, match="not in the abstract: 'ZZZ9'"):
-        ask.GroundedProposal.model_validate(
+        answer.GroundedProposal.model_validate(
             {"factors": ["ZZZ9"], "therapies": []}, context={"is_named": named}
         )
     # Bounded for schema-constrained decoding: at most eight factors.
     with pytest.raises(ValidationError):
-        ask.GroundedProposal.model_validate({"factors": ["A"] * 9, "therapies": []})
+        answer.GroundedProposal.model_validate({"factors": ["A"] * 9, "therapies": []})
 
 
 def test_the_summary_is_written_from_the_findings() -> None:

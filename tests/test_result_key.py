@@ -14,7 +14,7 @@ import pytest
 from stub_server import StubServer, run_batch, write_abstracts
 
 from summarizer import pipeline
-from summarizer.model import ask
+from summarizer.model import answer
 from summarizer.reading import extract
 
 
@@ -47,12 +47,12 @@ def test_a_change_to_the_sent_schema_redoes_stored_results(
     docs = write_abstracts(tmp_path / "in", 1)
     db = tmp_path / "store.db"
     assert statuses(stub, docs, db) == ["ok"]
-    sent = ask.GroundedProposal.model_json_schema()
+    sent = answer.GroundedProposal.model_json_schema()
 
     def changed() -> list[dict[str, Any]]:
         return [{**sent, "description": "a reworded description the model now sees"}]
 
-    monkeypatch.setattr(ask, "asked_schemas", changed)
+    monkeypatch.setattr(answer, "asked_schemas", changed)
     assert statuses(stub, docs, db) == ["ok"]
 
 

@@ -10,85 +10,30 @@ measured and removed: on the development set its answers made 3 true and 25 fals
 (it answered "increased, resistant" for the first item whatever the sentence said).
 
 Transport errors are retried below this module (``retry``); validation failures are re-asked by
-instructor; the two never mix. Every HTTP exchange is recorded as a ``CallRecord``.
+instructor; the two never mix. Every HTTP exchange is recorded as a ``CallRecord``. The answer's
+schema is ``answer``'s (``prompts`` hashes it too, so it lives apart from both).
 """
 
 from __future__ import annotations
 
 import contextvars
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from pydantic import (
-    ValidationError,
-    ValidationInfo,
-    model_validator,
-)
+from pydantic import ValidationError
 
 from ..errors import BackendError
 from ..inputs.document import Document
 from ..schema import Proposal
+from .answer import GroundedProposal, current_names_in
+from .prompts import PromptSet
 from .retry import RetryPolicy, call_with_retries
-
-if TYPE_CHECKING:
-    from .prompts import PromptSet
-
-_SCHEMAS: dict[type, str] = {}
-
-
-class CachedSchema(instructor.OpenAISchema):
-    """A response model whose JSON schema is built once per class.
-
-    instructor asks for the schema on every request, and wraps a plain ``BaseModel`` in a new
-    class first (this one already is the wrapper, so it does not). At 32 concurrent requests that
-    per-request CPU, in one process, was what kept throughput below the ideal (BENCHMARKS.md).
-    """
-
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Pydantic's schema for the default arguments, computed once; callers get a copy."""
-        if args or kwargs:
-            return super().model_json_schema(*args, **kwargs)
-        if cls not in _SCHEMAS:
-            _SCHEMAS[cls] = json.dumps(super().model_json_schema())
-        return dict(json.loads(_SCHEMAS[cls]))  # a fresh copy, several times faster than deepcopy
-
-
-# The names a proposal may use: the document's text, for the grounding validator. It is not passed
-# as instructor's ``context``: instructor also renders every message as a Jinja template with that
-# context, which pasted objects into, or crashed on, abstracts containing "{{", "{%" or "{#".
-_current_names_in: contextvars.ContextVar[Any] = contextvars.ContextVar("current_names_in", default=None)
-
-
-class GroundedProposal(Proposal, CachedSchema):
-    # The docstring is the schema's description, sent with every request.
-    """Names of factors and therapies, each written as the abstract writes it."""
-
-    @model_validator(mode="after")
-    def _names_are_in_the_text(self, info: ValidationInfo) -> GroundedProposal:
-        is_named = (info.context or {}).get("is_named") or _current_names_in.get()
-        if is_named is None:
-            return self
-        missing = [n for n in [*self.factors, *self.therapies] if not is_named(n)]
-        if missing:
-            raise ValueError(
-                "not in the abstract: "
-                + ", ".join(repr(n) for n in missing)
-                + "; write each name exactly as the text does, or leave it out"
-            )
-        return self
-
-
-def asked_schemas() -> list[dict[str, Any]]:
-    """The JSON schemas requests send (part of every result's key)."""
-    return [GroundedProposal.model_json_schema()]
 
 
 @dataclass
@@ -178,7 +123,7 @@ class Asker:
         Raises ``BackendError`` when no answer can be had, ``ValueError`` for an answer that is
         not a proposal at all (cut off, or invalid after the re-asks).
         """
-        names = _current_names_in.set(is_named)
+        names = current_names_in.set(is_named)
         try:
             proposal = self.client.chat.completions.create(
                 response_model=GroundedProposal,
@@ -209,7 +154,7 @@ class Asker:
             missing = [n for n in [*raw.factors, *raw.therapies] if not is_named(n)]
             return kept, missing
         finally:
-            _current_names_in.reset(names)
+            current_names_in.reset(names)
 
     def _request(self) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from . import answer
 
 PROMPTS_ENV = "SUMMARIZER_PROMPTS_DIR"
 _FILES = ("system.md", "user.md")
@@ -56,9 +57,8 @@ def load_prompts(directory: Path | None = None) -> PromptSet:
                 f"prompt file {path} is missing ({exc.strerror}); set {PROMPTS_ENV} to a folder "
                 f"holding {', '.join(_FILES)}"
             ) from exc
-    from .ask import asked_schemas  # the schemas requests send, with their descriptions
-
-    asked = [*texts, *(json.dumps(schema, sort_keys=True) for schema in asked_schemas())]
+    # The schemas requests send, with their descriptions: what the model is asked is both.
+    asked = [*texts, *(json.dumps(schema, sort_keys=True) for schema in answer.asked_schemas())]
     digest = hashlib.sha256("\x00".join(asked).encode("utf-8")).hexdigest()
     return PromptSet(
         system=texts[0].strip(),
