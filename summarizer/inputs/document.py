@@ -1,4 +1,8 @@
-"""One document as the stages see it: its identity, original text, metadata and sentence spans."""
+"""One document as the stages see it: its identity, original text, metadata and sentence spans.
+
+Its text is normalised (``normalize_spaces``: dash variants, every kind of whitespace) once, in
+``clean``; the clean sentences, prose and spans the stages read are taken from that one view.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .text import normalize_spaces, squash
+from .text import CleanView, clean_view, squash_clean
 
 
 @dataclass(frozen=True)
@@ -78,23 +82,45 @@ class Document:
 
     def numbered_view(self) -> str:
         """The cleaned text the model sees: one ``[n] sentence`` per line."""
-        return "\n".join(
-            f"[{s.number}] {normalize_spaces(self.text[s.start : s.end])}" for s in self.sentences
-        )
+        return "\n".join(f"[{s.number}] {self.clean_sentence(s.number)}" for s in self.sentences)
 
     @cached_property
     def prose(self) -> str:
         """The sentences of the clean view joined by spaces (no metadata or reference lines)."""
         return " ".join(self.sentence(s.number) for s in self.sentences)
 
+    @cached_property
+    def clean(self) -> CleanView:
+        """The whole text normalised, with the way from its offsets into the clean text: the one
+        normalisation of this document's text."""
+        return clean_view(self.text)
+
+    @cached_property
+    def clean_sentences(self) -> tuple[str, ...]:
+        """``normalize_spaces`` of each sentence, in order (index 0 is sentence 1)."""
+        return tuple(self.clean.span(s.start, s.end) for s in self.sentences)
+
+    def clean_sentence(self, number: int) -> str:
+        """``normalize_spaces`` of sentence ``number`` (1-based)."""
+        return self.clean_sentences[number - 1]
+
+    def clean_span(self, start: int, end: int) -> str:
+        """``normalize_spaces(text[max(0, start):end])``: a stretch of the original text, normalised."""
+        return self.clean.span(max(0, start), min(end, len(self.text)))
+
+    @cached_property
+    def clean_prose(self) -> str:
+        """``normalize_spaces(prose)``: the clean sentences joined by spaces."""
+        return " ".join(c for c in self.clean_sentences if c)
+
     # Grounding and evidence choice compare names against every sentence several times per
     # finding; squashing each sentence once per document keeps that off the per-request CPU.
     @cached_property
     def squashed_sentences(self) -> tuple[str, ...]:
         """``squash`` of each sentence, in order (index 0 is sentence 1)."""
-        return tuple(squash(self.sentence(s.number)) for s in self.sentences)
+        return tuple(squash_clean(c) for c in self.clean_sentences)
 
     @cached_property
     def squashed_prose(self) -> str:
         """``squash`` of ``prose``."""
-        return squash(self.prose)
+        return squash_clean(self.clean_prose)

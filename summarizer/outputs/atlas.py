@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..inputs.text import normalize_spaces
+from ..inputs.text import normalize_name
 from ..schema import EntityRef, Finding, PaperSummary, role_of
 
 NodeKind = str  # 'factor' | 'therapy' | 'cancer'
@@ -34,7 +34,7 @@ GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 
 def name_key(name: str) -> str:
     """The grouping key of a factor, therapy or cancer name: case, dashes and spaces ignored."""
-    return re.sub(r"[\s\-_]+", "", normalize_spaces(name).casefold())
+    return re.sub(r"[\s\-_]+", "", normalize_name(name).casefold())
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def build_atlas(papers: Sequence[PaperSummary]) -> Atlas:
                 ("therapy", finding.therapy, finding.therapy_ref),
                 ("cancer", finding.cancer_type, finding.cancer_ref),
             ):
-                shown = normalize_spaces(name) or UNSPECIFIED
+                shown = normalize_name(name) or UNSPECIFIED
                 key = group_key(shown, ref)
                 spellings.setdefault(node_id(kind, key), []).append(shown)
                 if ref is not None and key.startswith("id:"):

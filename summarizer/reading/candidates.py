@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..inputs.document import Document
-from ..inputs.text import normalize_spaces, squash
+from ..inputs.text import normalize_name, squash
 from ..schema import FactorType
 from . import lexicon
 from .direction import mention_pattern
@@ -48,7 +48,7 @@ _CYTOKINE = re.compile(
 
 def name_key(name: str) -> str:
     """The comparison key of a factor name: Greek letters spelled, generic words and arms dropped."""
-    text = normalize_spaces(name).translate(_GREEK_TO_LATIN)
+    text = normalize_name(name).translate(_GREEK_TO_LATIN)
     text = _GENERIC_WORDS.sub(" ", text).strip() or text
     key = squash(text).removeprefix("hsa")
     return key
@@ -57,7 +57,7 @@ def name_key(name: str) -> str:
 def group_key(name: str) -> str:
     """Like ``name_key`` with a miRNA's arm left out and common aliases joined, so miR-21 and
     miR-21-5p, or HER2 and ERBB2, are one factor."""
-    text = _ARM.sub("", normalize_spaces(name))
+    text = _ARM.sub("", normalize_name(name))
     text = _VARIANT_SUFFIX.sub("", text) or text  # FLT3-ITD, KRAS G12C, EGFR T790M: the gene
     key = name_key(text)
     return lexicon.GENE_ALIASES.get(key, key)
@@ -65,7 +65,7 @@ def group_key(name: str) -> str:
 
 def split_combined(name: str) -> list[str]:
     """The members a combined name stands for: miR-221/222 -> miR-221, miR-222; else [name]."""
-    m = _COMBINED.match(normalize_spaces(name))
+    m = _COMBINED.match(normalize_name(name))
     if not m:
         return [name]
     stem, arm = m.group("stem"), m.group("arm") or ""
@@ -88,7 +88,7 @@ def _better_name(new: str, current: str) -> bool:
 
 def factor_type(name: str, doc: Document) -> FactorType:
     """The kind of factor a name is, read off its spelling and the words the text puts next to it."""
-    clean = normalize_spaces(name)
+    clean = normalize_name(name)
     if re.match(r"(?:hsa-)?(?:miR|let)-", clean, re.IGNORECASE):
         return "miRNA"
     if re.match(r"circ", clean, re.IGNORECASE):
@@ -99,14 +99,15 @@ def factor_type(name: str, doc: Document) -> FactorType:
         return "pathway"
     if _CYTOKINE.match(clean):
         return "cytokine"
-    if clean.upper().startswith("LINC") or _lnc_context(clean, doc.text):
+    if clean.upper().startswith("LINC") or _lnc_context(clean, doc.clean.text):
         return "lncRNA"
     return "gene"
 
 
-def _lnc_context(name: str, text: str) -> bool:
-    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", normalize_spaces(text)):
-        window = normalize_spaces(text)[max(0, m.start() - 40) : m.end() + 40]
+def _lnc_context(name: str, clean: str) -> bool:
+    """Whether the normalised text calls the name a long non-coding RNA next to it."""
+    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", clean):
+        window = clean[max(0, m.start() - 40) : m.end() + 40]
         if _LNC_CONTEXT.search(window):
             return True
     return False
@@ -164,7 +165,7 @@ def build_candidates(
 
     rejected: list[RejectedName] = []
     for raw in proposed:
-        name, why_not = clean_proposal(normalize_spaces(raw), mentions)
+        name, why_not = clean_proposal(normalize_name(raw), mentions)
         if why_not:
             rejected.append(RejectedName(raw, why_not))
             continue
@@ -230,11 +231,11 @@ def _find_spellings(name: str, doc: Document, mentions: Mentions) -> list[tuple[
     if found:
         return found
     # Not a symbol-shaped mention ("heregulin", "androgen receptor"): look for the words.
-    words = normalize_spaces(_GENERIC_WORDS.sub(" ", name)).strip() or name
+    words = normalize_name(_GENERIC_WORDS.sub(" ", name)).strip() or name
     if re.fullmatch(r"[\w\s-]{3,60}", words):
         pattern = mention_pattern(words)
         for s in doc.sentences:
-            if pattern.search(normalize_spaces(doc.sentence(s.number))):
+            if pattern.search(doc.clean_sentence(s.number)):
                 found.append((words, s.number))
     if not found and len(squash(name)) >= 4:  # "PI3K / Akt" written "PI3K/Akt": spacing aside
         key = squash(name)

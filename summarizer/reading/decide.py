@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.document import Document
-from ..inputs.text import normalize_spaces, squash
+from ..inputs.text import squash
 from . import lexicon
 from .candidates import Candidate, group_key
 from .direction import mention_pattern
@@ -100,7 +100,7 @@ def features(draft: DraftFinding, ctx: DocumentContext) -> dict[str, float]:
     disagree = [r for _, r in draft.readings if r.role != draft.role]
     sentences = sorted(set(draft.sentences))
     agree_numbers = sorted({n for n, _ in agree})
-    agree_texts = [normalize_spaces(doc.sentence(n)) for n in agree_numbers]
+    agree_texts = [doc.clean_sentence(n) for n in agree_numbers]
     last = len(doc.sentences)
     therapy_key = squash(draft.therapy)
     title = squash(doc.title or "")

@@ -18,6 +18,9 @@ phrasings, so each sentence is read literally, in three parts:
 The role follows by rule: more factor with resistance, or less factor with sensitivity, is
 pro-resistance. Negated, hedged or aim sentences give no reading; neither do missing or
 disagreeing cues. The caller then asks the model.
+
+Sentences come in normalised (``Document.clean_sentence``: dashes unified, whitespace collapsed);
+nothing here normalises a document's text again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..inputs.text import normalize_spaces
+from ..inputs.text import normalize_name
 from .cues import (
     AGENT_AS,
     AGENT_PASSIVE,
@@ -92,7 +95,7 @@ class Reading:
 
 def mention_pattern(factor: str) -> re.Pattern[str]:
     """A pattern for the factor's name as texts write it (any dashes or spaces, with "hsa-")."""
-    name = normalize_spaces(factor)
+    name = normalize_name(factor)
     name = re.sub(r"^hsa-", "", name, flags=re.IGNORECASE)
     parts = [re.escape(p) for p in re.split(r"[-\s]+", name) if p]
     pattern = r"(?<![\w])(?:hsa-)?" + r"[-\s]?".join(parts) + r"(?![\w])" if parts else r"(?!)"
@@ -132,9 +135,9 @@ def _change_at(text: str, m: re.Match[str]) -> tuple[Change, str] | None:
     return None
 
 
-def change_of(sentence: str, factor: str) -> str | None:
-    """'increased', 'decreased', 'mutated', 'present' (named, no change) or None (not named / mixed)."""
-    text = normalize_spaces(sentence)
+def change_of(text: str, factor: str) -> str | None:
+    """'increased', 'decreased', 'mutated', 'present' (named, no change) or None (not named / mixed)
+    for the factor in a clean sentence."""
     mentions = _mentions(text, factor)
     if not mentions:
         return None
@@ -175,16 +178,16 @@ def _outcome_phrases(text: str) -> list[tuple[int, int, Outcome]]:
     return sorted(p for p in found if not any(o != p and o[0] <= p[0] and p[1] <= o[1] for o in found))
 
 
-def outcome_of(sentence: str) -> str | None:
-    """'sensitive' or 'resistant' as the sentence states the response, else None (none or mixed)."""
-    text = normalize_spaces(sentence)
-    if _is_negated(text):
+def outcome_of(text: str) -> str | None:
+    """'sensitive' or 'resistant' as a clean sentence states the response, else None (none or mixed)."""
+    if is_negated(text):
         return None
     kinds = {kind for _, _, kind in _outcome_phrases(text)}
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _is_negated(text: str) -> bool:
+def is_negated(text: str) -> bool:
+    """Whether a clean stretch of text is negated or hedged ("did not", "may")."""
     return bool(NEGATION.search(NOT_NEGATION.sub(" ", text)))
 
 
@@ -230,27 +233,27 @@ def _segments(clause: str) -> list[str]:
     return [p for p in AND_BREAK.split(clause) if p.strip()]
 
 
-def in_negated_clause(sentence: str, at: int) -> bool:
-    """Whether the clause holding character ``at`` of the sentence is negated or hedged before
-    that point ("..., whereas X did not change the response to cisplatin")."""
+def clause_start(sentence: str, at: int) -> int:
+    """Where the clause holding character ``at`` of the sentence begins ("..., whereas X did not
+    change the response to cisplatin"). The sentence as the document writes it: the offsets are
+    the original text's, for ``Document.clean_span``."""
     text = sentence.replace("\n", " ")
     start = 0
     for m in CLAUSE_BREAK.finditer(text):
         if m.start() >= at:
             break
         start = m.end()
-    return _is_negated(normalize_spaces(text[start:at]))
+    return start
 
 
-def read(sentence: str, factor: str, others: tuple[str, ...] = ()) -> Reading | None:
-    """The factor's change and the outcome as this sentence states them, or None.
+def read(text: str, factor: str, others: tuple[str, ...] = ()) -> Reading | None:
+    """The factor's change and the outcome as this clean sentence states them, or None.
 
     Read within the clause (and the part of it) that names the factor, so a contrasting clause
     about another factor ("..., whereas ...") does not lend it its outcome. ``others`` are the
     document's other factor names: where one of them is changed in the same part, a mention that
     only describes the cells ("X-deficient cells") is the setting, not the cause.
     """
-    text = normalize_spaces(sentence)
     readings: set[Reading] = set()
     named_before = False
     for clause in CLAUSE_BREAK.split(text):
@@ -302,7 +305,7 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
     for m in mentions:
         own = _agent_outcome(part, m)
         if own is not None:
-            if _is_negated(part[: own[1]]) or HEDGE.search(part):
+            if is_negated(part[: own[1]]) or HEDGE.search(part):
                 return None
             # In "depletion of MITF blocked TNF-a-mediated resistance" the verb before the name
             # acts on the whole phrase: the factor itself is the agent, as stated.
@@ -315,7 +318,7 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
         for m in mentions:
             if THROUGH.search(part[max(0, m.start() - 40) : m.start()]):
                 before = _outcome_phrases(part[: m.start()])
-                if before and not _is_negated(part[: m.start()]):
+                if before and not is_negated(part[: m.start()]):
                     return Reading("present", before[-1][2], "through")
         return None
     change, cue, at = changes[0]
@@ -326,10 +329,10 @@ def _read_part(part: str, mentions: list[re.Match[str]], others: tuple[str, ...]
     if chosen is not None:
         if len({k for _, _, k in phrases}) > 1 and not later:
             return None
-        if _is_negated(part[: max(chosen[1], at)]):
+        if is_negated(part[: max(chosen[1], at)]):
             return None
         return Reading(change, chosen[2], cue)
-    if _is_negated(part):
+    if is_negated(part):
         return None
     if RESISTANT_STATE.search(part) and not SENSITIVE_STATE.search(part):
         return Reading(change, "resistant", cue + " (in resistant cells)")
@@ -363,13 +366,13 @@ def _is_object(part: str, phrase: tuple[int, int, Outcome], spans: list[tuple[in
 
 
 def role_in_sentence(sentence: str, factor: str, others: tuple[str, ...] = ()) -> str | None:
-    """The factor's role as this sentence states it: pro_resistance, anti_resistance or None."""
+    """The factor's role as this clean sentence states it: pro_resistance, anti_resistance or None."""
     reading = read(sentence, factor, others)
     return reading.role if reading else None
 
 
 def role_in_sentences(sentences: list[str], factor: str) -> str | None:
-    """The role most determinate sentences agree on (a tie gives None)."""
+    """The role most determinate clean sentences agree on (a tie gives None)."""
     votes: dict[str, int] = {}
     for s in sentences:
         reading = read(s, factor)

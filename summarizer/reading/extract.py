@@ -27,7 +27,7 @@ import openai
 
 from ..errors import BackendError
 from ..inputs.document import Document
-from ..inputs.text import normalize_spaces, squash
+from ..inputs.text import normalize_name, squash
 from ..model.ask import Asker, AskSettings, CallRecord
 from ..model.prompts import PromptSet
 from ..model.retry import RetryPolicy
@@ -233,7 +233,7 @@ def _proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> 
     factors = {candidates_stage.group_key(m.name) for m in mentions.factors}
     added: list[Mention] = []
     for name in names:
-        clean = normalize_spaces(name)
+        clean = normalize_name(name)
         if squash(clean) in known or candidates_stage.group_key(clean) in factors or len(squash(clean)) < 3:
             continue
         if relate.is_generic_therapy(clean) or _names_a_cancer(clean, mentions):
@@ -307,7 +307,7 @@ def _unlikely(draft: relate.DraftFinding, confidence: float, against: list[str])
 
 
 def _undecided(doc: Document, draft: relate.DraftFinding) -> RejectedFinding:
-    sentence = normalize_spaces(doc.sentence(_question_sentence(doc, draft)))
+    sentence = doc.clean_sentence(_question_sentence(doc, draft))
     return RejectedFinding(
         reason=(
             f"the direction of {draft.candidate.name!r} on {draft.therapy!r} is not stated: the words of "

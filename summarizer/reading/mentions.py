@@ -17,7 +17,6 @@ from functools import cached_property
 from typing import Literal
 
 from ..inputs.document import Document
-from ..inputs.text import normalize_spaces
 from . import lexicon
 
 Kind = Literal["factor", "therapy", "cancer"]
@@ -86,14 +85,14 @@ _ABBREVIATION_DEF = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{1,9})\s*(?:\)|[,;]\s)")
 _LONG_FORM = re.compile(r"(?:[\w'-]+\s+){1,8}$")
 
 
-def defined_abbreviations(text: str) -> dict[str, str]:
-    """Abbreviations the text defines as "long form (ABBR)", e.g. {"HCC": "hepatocellular carcinoma"}.
+def defined_abbreviations(clean: str) -> dict[str, str]:
+    """Abbreviations a normalised text (``Document.clean.text``) defines as "long form (ABBR)",
+    e.g. {"HCC": "hepatocellular carcinoma"}.
 
     The long form is the longest run of words just before the parenthesis, at most one word per
     letter of the abbreviation, whose first word starts with the abbreviation's first letter.
     """
     found: dict[str, str] = {}
-    clean = normalize_spaces(text)
     previous_end = 0
     # Each "(ABBR)" first, then the words just before it: one regex over the whole text that
     # started with the words backtracked at every word and was the slowest step of reading.
@@ -132,7 +131,7 @@ class Mentions:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.abbreviations = defined_abbreviations(doc.text)
+        self.abbreviations = defined_abbreviations(doc.clean.text)
 
     @cached_property
     def drug_abbreviations(self) -> dict[str, str]:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..inputs.document import Document
-from ..inputs.text import normalize_spaces
+from ..inputs.text import normalize_name
 from . import direction, lexicon
 from .candidates import Candidate, group_key
 from .direction import Reading
@@ -60,7 +60,7 @@ class DraftFinding:
 
 def is_generic_therapy(name: str) -> bool:
     """Whether a therapy name is a generic word ("chemotherapy", "the drug"), not a named therapy."""
-    return bool(lexicon.GENERIC_THERAPY_WORDS.match(normalize_spaces(name)))
+    return bool(lexicon.GENERIC_THERAPY_WORDS.match(normalize_name(name)))
 
 
 _RESPONSE_TO = re.compile(
@@ -79,7 +79,7 @@ _RESPONSE_AFTER = re.compile(
 def spoken_of_as_therapy(doc: Document, pattern: re.Pattern[str]) -> bool:
     """Whether the text speaks of the response to this name somewhere ("sensitivity to
     epothilone B", "X-resistant cells"): how an unfamiliar drug name shows itself a therapy."""
-    text = normalize_spaces(doc.prose)
+    text = doc.clean_prose
     for m in pattern.finditer(text):
         if _RESPONSE_TO.search(text[max(0, m.start() - 80) : m.start()]) or _RESPONSE_AFTER.match(
             text[m.end() : m.end() + 40]
@@ -94,7 +94,7 @@ def main_therapies(doc: Document, mentions: Mentions, candidates: Sequence[Candi
     or block a factor) is not among them."""
     counts: Counter[str] = Counter()
     for m in mentions.therapies:
-        before = normalize_spaces(doc.text[max(0, m.start - 80) : m.start] + " ")
+        before = doc.clean_span(m.start - 80, m.start)
         after = doc.text[m.end : m.end + 40]
         if m.name == lexicon.RADIOTHERAPY or _RESPONSE_TO.search(before) or _RESPONSE_AFTER.match(after):
             counts[m.name] += 2 if m.sentence == 1 else 1
@@ -103,7 +103,7 @@ def main_therapies(doc: Document, mentions: Mentions, candidates: Sequence[Candi
             m.name
             for m in mentions.therapies
             for cand in candidates
-            if _is_tool(normalize_spaces(doc.sentence(m.sentence)), m, cand)
+            if _is_tool(doc.clean_sentence(m.sentence), doc.clean_span(m.start, m.end), cand)
         }
         counts.update(m.name for m in mentions.therapies if m.name not in tools)
     if not counts:
@@ -130,13 +130,12 @@ def relate(
         by_key: dict[tuple[str, str], DraftFinding] = {}
         tools: set[str] = set()
         for number in _sentences_naming(doc, cand):
-            text = doc.sentence(number)
-            related = _therapies_for(text, number, cand, mentions, main)
+            related = _therapies_for(doc.sentence(number), number, cand, mentions, main)
             tools |= related.tools
             therapies = related.names
             if not therapies:
                 continue
-            reading = _read(text, cand, others)
+            reading = _read(doc.clean_sentence(number), cand, others)
             for cancer in _cancers_for(number, mentions, main_cancer):
                 for therapy in therapies:
                     if reading is not None and _drug_action(cand, therapy, reading, targets):
@@ -167,16 +166,15 @@ def _sentences_naming(doc: Document, cand: Candidate) -> list[int]:
     numbers = set(cand.sentences)
     for name in cand.names:
         pattern = direction.mention_pattern(name)
-        numbers |= {
-            s.number for s in doc.sentences if pattern.search(normalize_spaces(doc.sentence(s.number)))
-        }
+        numbers |= {s.number for s in doc.sentences if pattern.search(doc.clean_sentence(s.number))}
     return sorted(numbers)
 
 
 def _read(text: str, cand: Candidate, others: tuple[str, ...]) -> Reading | None:
+    """The reading of the clean sentence ``text`` for the candidate, where its names agree."""
     readings = []
     for name in cand.names:
-        if direction.mention_pattern(name).search(normalize_spaces(text)):
+        if direction.mention_pattern(name).search(text):
             reading = direction.read(text, name, others)
             if reading is not None:
                 readings.append(reading)
@@ -198,10 +196,12 @@ def _therapies_for(
     text: str, number: int, cand: Candidate, mentions: Mentions, main: list[str]
 ) -> SentenceTherapies:
     """The therapies a sentence relates to the factor: those it names, less the tools used to
-    change the factor; or the main ones where it speaks of the response in general."""
+    change the factor; or the main ones where it speaks of the response in general. ``text`` is
+    the sentence as the document writes it (its offsets are the document's)."""
     named: list[Mention] = [m for m in mentions.in_sentence("therapy", number)]
-    clean = normalize_spaces(text)
-    sentence_start = mentions.doc.sentences[number - 1].start
+    doc = mentions.doc
+    clean = doc.clean_sentence(number)
+    sentence_start = doc.sentences[number - 1].start
     # Not the therapy of this sentence's finding: a drug used to change the factor, one in a
     # clause that says nothing changed ("did not change the response to cisplatin"), or a
     # co-treatment ("co-targeting with navitoclax ... re-sensitized the cells").
@@ -211,8 +211,11 @@ def _therapies_for(
     partners: set[str] = set()
     for m in named:
         at = m.start - sentence_start
-        tool = _is_tool(clean, m, cand) or direction.in_negated_clause(text, at)
-        partner = _is_co_treatment(text, at)
+        clause = sentence_start + direction.clause_start(text, at)
+        tool = _is_tool(clean, doc.clean_span(m.start, m.end), cand) or direction.is_negated(
+            doc.clean_span(clause, m.start)
+        )
+        partner = _is_co_treatment(doc.clean_span(max(sentence_start, m.start - 60), m.start))
         if tool:
             tools.add(m.name)
         if partner:
@@ -244,9 +247,9 @@ _CO_TREATMENT = re.compile(
 )
 
 
-def _is_co_treatment(text: str, at: int) -> bool:
-    """Whether the drug at ``at`` is given with something else rather than responded to."""
-    before = normalize_spaces(text[max(0, at - 60) : at] + " ")
+def _is_co_treatment(before: str) -> bool:
+    """Whether the drug right after the clean words ``before`` it is given with something else
+    rather than responded to."""
     return bool(_CO_TREATMENT.search(before)) and not _RESPONSE_TO.search(before)
 
 
@@ -257,14 +260,14 @@ _TOOL_BEFORE = re.compile(
 )
 
 
-def _is_tool(text: str, therapy: Mention, cand: Candidate) -> bool:
-    """Whether the sentence uses this drug to change the factor ("blocking EGFR with cetuximab",
-    "ATRA restored CD38 expression") rather than reporting the response to it, or the therapy is
-    named after the factor ("anti-PD-L1" for PD-L1)."""
-    written = re.escape(normalize_spaces(therapy.written))
+def _is_tool(text: str, therapy: str, cand: Candidate) -> bool:
+    """Whether the clean sentence ``text`` uses this drug (``therapy``: its mention, clean) to
+    change the factor ("blocking EGFR with cetuximab", "ATRA restored CD38 expression") rather than
+    reporting the response to it, or the therapy is named after the factor ("anti-PD-L1" for PD-L1)."""
+    written = re.escape(therapy)
     for name in cand.names:
         factor = direction.mention_pattern(name).pattern
-        if direction.mention_pattern(name).search(normalize_spaces(therapy.written)):
+        if direction.mention_pattern(name).search(therapy):
             return True
         if re.search(
             rf"{_TOOL_BEFORE.pattern[:-1]}{factor}\s+(?:[\w-]+\s+){{0,2}}?(?:with|using|by)\s+"
@@ -316,11 +319,11 @@ def drug_targets(doc: Document, mentions: Mentions) -> dict[str, set[str]]:
     targets: dict[str, set[str]] = {}
     names = {m.name.lower(): m.name for m in mentions.therapies}
     for m in mentions.therapies:
-        written = normalize_spaces(m.written)
+        written = doc.clean_span(m.start, m.end)
         found = re.search(r"(?:anti-|^)([A-Z][\w-]*\d[\w-]*|[A-Z]{2,}[\w-]*)", written)
         if found and found.group(1).upper() != written.upper():
             targets.setdefault(m.name, set()).add(group_key(found.group(1)))
-    for match in _APPOSITION.finditer(normalize_spaces(doc.text)):
+    for match in _APPOSITION.finditer(doc.clean.text):
         drug = names.get(match.group(2).lower()) or (
             drug_name(match.group(2)) and names.get(drug_name(match.group(2)) or "")
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from ..inputs.document import Document
-from ..inputs.text import normalize_spaces
 from ..schema import (
     LOSS_ALTERATIONS,
     Alteration,
@@ -53,6 +52,7 @@ def to_finding(doc: Document, mentions: Mentions, draft: DraftFinding, all_names
     assert draft.role is not None
     numbers = evidence_numbers(draft)
     quotes = [doc.sentence(n) for n in numbers]
+    clean_quotes = [doc.clean_sentence(n) for n in numbers]
     evidence = [
         Evidence(quote=doc.text[s.start : s.end], start=s.start, end=s.end)
         for s in (doc.sentences[n - 1] for n in numbers)
@@ -66,9 +66,9 @@ def to_finding(doc: Document, mentions: Mentions, draft: DraftFinding, all_names
         therapy_class=enrich.therapy_class(draft.therapy, _default_class(draft.therapy)),
         cancer_type=draft.cancer[:80],
         effect=effect_for_role(alteration, draft.role),  # type: ignore[arg-type]
-        mechanism=_mechanism(quotes),
+        mechanism=_mechanism(clean_quotes),
         mechanism_categories=enrich.mechanism_categories(quotes),
-        pathways_or_partners=_partners(quotes, draft, all_names),
+        pathways_or_partners=_partners(clean_quotes, draft, all_names),
         models=_models(numbers, mentions, quotes),
         evidence_level=enrich.evidence_levels(quotes),
         evidence=evidence,
@@ -99,18 +99,18 @@ def _default_class(therapy: str) -> TherapyClass:
     return "radiotherapy" if therapy == lexicon.RADIOTHERAPY else "other"
 
 
-def _mechanism(quotes: list[str]) -> str:
-    for quote in quotes:
-        m = _MECHANISM.search(normalize_spaces(quote))
+def _mechanism(clean_quotes: list[str]) -> str:
+    for quote in clean_quotes:
+        m = _MECHANISM.search(quote)
         if m:
             return m.group(1).strip()[:100]
     return ""
 
 
-def _partners(quotes: list[str], draft: DraftFinding, all_names: set[str]) -> list[str]:
+def _partners(clean_quotes: list[str], draft: DraftFinding, all_names: set[str]) -> list[str]:
     own = set(draft.candidate.names)
     found: list[str] = []
-    text = " ".join(normalize_spaces(q) for q in quotes)
+    text = " ".join(clean_quotes)
     for name in sorted(all_names - own, key=lambda n: (text.find(n), -len(n), n)):
         if name in text and name not in found and not any(name in f or f in name for f in found):
             found.append(name[:40])
@@ -120,7 +120,7 @@ def _partners(quotes: list[str], draft: DraftFinding, all_names: set[str]) -> li
 def _models(numbers: list[int], mentions: Mentions, quotes: list[str]) -> list[str]:
     found: list[str] = []
     for n in numbers:
-        text = normalize_spaces(mentions.doc.sentence(n))
+        text = mentions.doc.clean_sentence(n)
         at = {
             c: m.start()
             for c in mentions.cell_lines
