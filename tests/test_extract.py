@@ -15,10 +15,9 @@ from stub_server import StubServer, run_batch
 
 from summarizer.inputs.sources import parse_text
 from summarizer.model import answer
-from summarizer.reading.candidates import build_candidates, group_key, split_combined
-from summarizer.reading.extract import could_hold_a_finding, is_named
+from summarizer.reading.candidates import build_candidates, group_key, is_named, split_combined
 from summarizer.reading.mentions import Mentions, drug_name
-from summarizer.reading.relate import relate
+from summarizer.reading.relate import could_hold_a_finding, relate
 from summarizer.reading.summarise import findings_summary, to_finding, to_summary
 
 CHAIN = parse_text(

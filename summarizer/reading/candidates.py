@@ -4,7 +4,8 @@ A candidate is one factor with every name the text gives it: "NEAT1" and its spe
 "nuclear paraspeckle assembly transcript 1", "Keap1" and "KEAP1", "PLCγ2" and "PLCG2". Combined
 names stand for their members ("miR-221/222" is miR-221 and miR-222; "ERK1/2" is ERK1 and ERK2).
 The model's proposals are grounded here: a proposed name the text does not contain, under any of
-these spellings, is rejected with the reason.
+these spellings, is rejected with the reason; ``is_named`` is the same test for the model's
+answer while it is validated (a name not in the text is sent back).
 """
 
 from __future__ import annotations
@@ -77,6 +78,23 @@ def split_combined(name: str) -> list[str]:
         else:
             members.append(f"{stem}{tail}{arm}")
     return members
+
+
+def is_named(name: str, doc: Document, mentions: Mentions) -> bool:
+    """Whether the abstract names ``name`` (any dash, space or case variant, a defined long form
+    or abbreviation, a combined name's member)."""
+    key = squash(name)
+    if not key:
+        return False
+    if key in doc.squashed_prose:
+        return True
+    keys = {group_key(m) for m in split_combined(name)}
+    found = {group_key(m.name) for m in mentions.factors}
+    found |= {group_key(a) for a in mentions.abbreviations}
+    found |= {group_key(lf) for lf in mentions.abbreviations.values()}
+    return bool(keys & found) or (
+        drug_name(name) is not None and drug_name(name) in {m.name for m in mentions.therapies}
+    )
 
 
 def _better_name(new: str, current: str) -> bool:

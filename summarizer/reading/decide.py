@@ -12,6 +12,9 @@ reports the *check* part). The model's probability is the finding's ``confidence
 the fitted threshold is kept as a rejection naming its confidence and the evidence that weighed
 most against it.
 
+The rejections of the drafts left out are written here too (``undecided``, ``unlikely``,
+``no_therapy``), each with its reason.
+
 The weights live in ``decision.json`` beside this module; its bytes are part of every result's
 key (``extract.RULE_MODULES``), so refitting them re-does stored results.
 """
@@ -29,6 +32,7 @@ from typing import Any
 
 from ..inputs.document import Document
 from ..inputs.text import squash
+from ..schema import RejectedFinding
 from . import lexicon
 from .candidates import Candidate, group_key
 from .direction import mention_pattern
@@ -183,6 +187,66 @@ def _qualified(cand: Candidate, texts: list[str]) -> bool:
     return seen
 
 
+# --- what the decision leaves out, and why ----------------------------------------------------
+
+
+def no_therapy(cand: Candidate) -> RejectedFinding:
+    """A factor the model named that no sentence relates to a named therapy."""
+    return RejectedFinding(
+        reason=(
+            f"no sentence relates {cand.name!r} to a therapy the text names (a drug, an antibody or "
+            "radiotherapy); a finding needs one"
+        ),
+        finding={"factor": cand.name, "sentences": cand.sentences[:10]},
+    )
+
+
+def unlikely(draft: DraftFinding, confidence: float, against: list[str]) -> RejectedFinding:
+    """A draft below the decision threshold, with the evidence that weighed most against it."""
+    why = f" (weighed down by: {', '.join(against)})" if against else ""
+    return RejectedFinding(
+        reason=(
+            f"{draft.candidate.name!r} with {draft.therapy!r}: confidence {confidence:.2f} is below the "
+            f"decision threshold{why}"
+        ),
+        finding={
+            "factor": draft.candidate.name,
+            "therapy": draft.therapy,
+            "cancer_type": draft.cancer,
+            "role": draft.role,
+            "confidence": round(confidence, 3),
+            "sentences": sorted(set(draft.sentences))[:10],
+        },
+    )
+
+
+def undecided(doc: Document, draft: DraftFinding) -> RejectedFinding:
+    """A draft of a factor the model named whose direction the words of its sentences leave open."""
+    number = _quoted_sentence(doc, draft)
+    sentence = doc.clean_sentence(number)
+    return RejectedFinding(
+        reason=(
+            f"the direction of {draft.candidate.name!r} on {draft.therapy!r} is not stated: the words of "
+            f"sentence {number} do not say what a change of it does to the response"
+        ),
+        finding={
+            "factor": draft.candidate.name,
+            "therapy": draft.therapy,
+            "cancer_type": draft.cancer,
+            "sentence": sentence[:300],
+        },
+    )
+
+
+def _quoted_sentence(doc: Document, draft: DraftFinding) -> int:
+    """The sentence an undecided draft is quoted by: one naming the therapy as well, else the first."""
+    therapy = squash(draft.therapy)
+    for n in draft.sentences:
+        if therapy and therapy in doc.squashed_sentences[n - 1]:
+            return n
+    return draft.sentences[0]
+
+
 @dataclass(frozen=True)
 class Logistic:
     """Weights over standardised named features: ``sigmoid(bias + sum(w * (x - mean) / scale))``."""
@@ -262,4 +326,7 @@ __all__ = [
     "default_model",
     "eligible",
     "features",
+    "no_therapy",
+    "undecided",
+    "unlikely",
 ]

@@ -15,7 +15,6 @@ database here.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,14 +26,13 @@ import openai
 
 from ..errors import BackendError
 from ..inputs.document import Document
-from ..inputs.text import normalize_name, squash
 from ..model.ask import Asker, AskSettings, CallRecord
 from ..model.prompts import PromptSet
 from ..model.retry import RetryPolicy
 from ..schema import PaperSummary, Proposal, RejectedFinding
 from . import candidates as candidates_stage
-from . import decide, direction, lexicon, relate
-from .mentions import Mention, Mentions, drug_name
+from . import decide, relate
+from .mentions import Mentions
 from .summarise import to_finding, to_summary
 
 ExtractSettings = AskSettings  # the settings a run records as provenance
@@ -132,9 +130,11 @@ class Extractor:
         ``benchmarks/fit_decision.py`` fits the decision on what this returns for annotated texts.
         """
         mentions = Mentions(doc)
-        if not could_hold_a_finding(doc, mentions):
+        if not relate.could_hold_a_finding(doc, mentions):
             return drafts_for(doc, Proposal(factors=[], therapies=[]), (), mentions)
-        proposal, missing = self.asker.propose(doc, lambda name: is_named(name, doc, mentions))
+        proposal, missing = self.asker.propose(
+            doc, lambda name: candidates_stage.is_named(name, doc, mentions)
+        )
         return drafts_for(doc, proposal, missing, mentions)
 
 
@@ -159,28 +159,13 @@ def drafts_for(
         RejectedFinding(reason=f"{name!r} is not named in the abstract", finding={"name": name})
         for name in missing
     ]
-    mentions.add_therapies(_proposed_therapies(proposal.therapies, doc, mentions))
+    mentions.add_therapies(relate.proposed_therapies(proposal.therapies, doc, mentions))
     candidates, ungrounded = candidates_stage.build_candidates(doc, mentions, proposal.factors)
     rejected += [RejectedFinding(reason=r.reason, finding={"factor": r.name}) for r in ungrounded]
     main = relate.main_therapies(doc, mentions, candidates)
     drafts = relate.relate(doc, mentions, candidates, main)
     context = decide.DocumentContext.build(doc, mentions, candidates, proposal.therapies, main)
     return Drafted(mentions, candidates, drafts, context, rejected)
-
-
-# A word about the response to a therapy; a text without one reports no resistance finding.
-_RESPONSE_WORD = re.compile(
-    r"resist|sensitiv|respon|refractor|relapse|IC50|toleran|efficacy|cytotox|escape|benefit|"
-    r"remission|recurren|progress",
-    re.IGNORECASE,
-)
-
-
-def could_hold_a_finding(doc: Document, mentions: Mentions) -> bool:
-    """Whether the text names a factor and says something about the response to a therapy:
-    where it does not, no finding can come of it, and the model is not asked. (A therapy the
-    dictionaries do not know, "the KRAS G12C inhibitor", is one the model still names.)"""
-    return bool(mentions.factors and _RESPONSE_WORD.search(doc.prose))
 
 
 def decide_drafts(doc: Document, drafted: Drafted, decision: decide.DecisionModel) -> PaperSummary:
@@ -192,7 +177,7 @@ def decide_drafts(doc: Document, drafted: Drafted, decision: decide.DecisionMode
     for draft in drafted.drafts:
         if draft.role is None:
             if draft.candidate.proposed:
-                rejected.append(_undecided(doc, draft))
+                rejected.append(decide.undecided(doc, draft))
             continue
         if not decide.eligible(draft):
             continue
@@ -202,124 +187,12 @@ def decide_drafts(doc: Document, drafted: Drafted, decision: decide.DecisionMode
             finding = to_finding(doc, drafted.mentions, draft, all_names)
             findings.append(finding.model_copy(update={"confidence": round(confidence, 3)}))
         elif draft.candidate.proposed:
-            rejected.append(_unlikely(draft, confidence, decision.against(values)))
+            rejected.append(decide.unlikely(draft, confidence, decision.against(values)))
     related = {id(d.candidate) for d in drafted.drafts}
     for cand in drafted.candidates:
         if cand.proposed and id(cand) not in related:
-            rejected.append(_no_therapy(cand))
+            rejected.append(decide.no_therapy(cand))
     return to_summary(doc, findings, rejected)
-
-
-def is_named(name: str, doc: Document, mentions: Mentions) -> bool:
-    """Whether the abstract names ``name`` (any dash, space or case variant, a defined long form
-    or abbreviation, a combined name's member)."""
-    key = squash(name)
-    if not key:
-        return False
-    if key in doc.squashed_prose:
-        return True
-    keys = {candidates_stage.group_key(m) for m in candidates_stage.split_combined(name)}
-    found = {candidates_stage.group_key(m.name) for m in mentions.factors}
-    found |= {candidates_stage.group_key(a) for a in mentions.abbreviations}
-    found |= {candidates_stage.group_key(lf) for lf in mentions.abbreviations.values()}
-    return bool(keys & found) or (
-        drug_name(name) is not None and drug_name(name) in {m.name for m in mentions.therapies}
-    )
-
-
-def _proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> list[Mention]:
-    """Therapies the model named that the dictionaries did not know, wherever the text names them."""
-    known = {squash(m.written) for m in mentions.therapies} | {squash(m.name) for m in mentions.therapies}
-    factors = {candidates_stage.group_key(m.name) for m in mentions.factors}
-    added: list[Mention] = []
-    for name in names:
-        clean = normalize_name(name)
-        if squash(clean) in known or candidates_stage.group_key(clean) in factors or len(squash(clean)) < 3:
-            continue
-        if relate.is_generic_therapy(clean) or _names_a_cancer(clean, mentions):
-            continue
-        pattern = direction.mention_pattern(clean)
-        if not _looks_like_therapy(clean) and not relate.spoken_of_as_therapy(doc, pattern):
-            continue
-        for s in doc.sentences:
-            text = doc.sentence(s.number)
-            for m in pattern.finditer(text):
-                added.append(
-                    Mention("therapy", clean, m.group(0), s.number, s.start + m.start(), s.start + m.end())
-                )
-    return added
-
-
-_COMPOUND_CODE = re.compile(r"^[A-Z]{1,5}-?\d{2,}[A-Z]?$")
-
-
-def _names_a_cancer(name: str, mentions: Mentions) -> bool:
-    key = squash(name)
-    return any(key in (squash(m.name), squash(m.written)) for m in mentions.cancers)
-
-
-def _looks_like_therapy(name: str) -> bool:
-    """A drug by its name or stem, a compound code (CB-839), or a radiotherapy or immunotherapy
-    wording; the model also lists cancers, genes and reagents ("short hairpin RNA") as therapies."""
-    return bool(
-        drug_name(name)
-        or _COMPOUND_CODE.match(name)
-        or lexicon.RADIATION_PATTERN.fullmatch(name)
-        or lexicon.IMMUNE_PATTERN.fullmatch(name)
-    )
-
-
-def _question_sentence(doc: Document, draft: relate.DraftFinding) -> int:
-    """The sentence to ask about: one naming the therapy as well, else the first."""
-    therapy = squash(draft.therapy)
-    for n in draft.sentences:
-        if therapy and therapy in doc.squashed_sentences[n - 1]:
-            return n
-    return draft.sentences[0]
-
-
-def _no_therapy(cand: candidates_stage.Candidate) -> RejectedFinding:
-    return RejectedFinding(
-        reason=(
-            f"no sentence relates {cand.name!r} to a therapy the text names (a drug, an antibody or "
-            "radiotherapy); a finding needs one"
-        ),
-        finding={"factor": cand.name, "sentences": cand.sentences[:10]},
-    )
-
-
-def _unlikely(draft: relate.DraftFinding, confidence: float, against: list[str]) -> RejectedFinding:
-    why = f" (weighed down by: {', '.join(against)})" if against else ""
-    return RejectedFinding(
-        reason=(
-            f"{draft.candidate.name!r} with {draft.therapy!r}: confidence {confidence:.2f} is below the "
-            f"decision threshold{why}"
-        ),
-        finding={
-            "factor": draft.candidate.name,
-            "therapy": draft.therapy,
-            "cancer_type": draft.cancer,
-            "role": draft.role,
-            "confidence": round(confidence, 3),
-            "sentences": sorted(set(draft.sentences))[:10],
-        },
-    )
-
-
-def _undecided(doc: Document, draft: relate.DraftFinding) -> RejectedFinding:
-    sentence = doc.clean_sentence(_question_sentence(doc, draft))
-    return RejectedFinding(
-        reason=(
-            f"the direction of {draft.candidate.name!r} on {draft.therapy!r} is not stated: the words of "
-            f"sentence {_question_sentence(doc, draft)} do not say what a change of it does to the response"
-        ),
-        finding={
-            "factor": draft.candidate.name,
-            "therapy": draft.therapy,
-            "cancer_type": draft.cancer,
-            "sentence": sentence[:300],
-        },
-    )
 
 
 def extract_safely(extractor: Callable[[], Extractor], doc: Document) -> ExtractionOutcome:
@@ -341,6 +214,5 @@ __all__ = [
     "ExtractionOutcome",
     "Extractor",
     "extract_safely",
-    "is_named",
     "rules_version",
 ]

@@ -8,6 +8,10 @@ the therapy whose response changes. A sentence naming a cancer other than the do
 gives a finding of its own in that cancer. The readings of all sentences of one (factor, therapy,
 cancer) are weighed into one role; where none reads determinately, ``role`` stays None and the
 finding is not stored as good.
+
+Before that: whether a text could hold a finding at all (``could_hold_a_finding``: else the model
+is not asked), and which of the therapies the model named are therapies the text speaks of
+(``proposed_therapies``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..inputs.document import Document
-from ..inputs.text import normalize_name
+from ..inputs.text import normalize_name, squash
 from . import direction, lexicon
 from .candidates import Candidate, group_key
 from .direction import Reading
@@ -58,6 +62,21 @@ class DraftFinding:
         return max(agreeing, key=lambda r: r.weight) if agreeing else None
 
 
+# A word about the response to a therapy; a text without one reports no resistance finding.
+_RESPONSE_WORD = re.compile(
+    r"resist|sensitiv|respon|refractor|relapse|IC50|toleran|efficacy|cytotox|escape|benefit|"
+    r"remission|recurren|progress",
+    re.IGNORECASE,
+)
+
+
+def could_hold_a_finding(doc: Document, mentions: Mentions) -> bool:
+    """Whether the text names a factor and says something about the response to a therapy:
+    where it does not, no finding can come of it, and the model is not asked. (A therapy the
+    dictionaries do not know, "the KRAS G12C inhibitor", is one the model still names.)"""
+    return bool(mentions.factors and _RESPONSE_WORD.search(doc.prose))
+
+
 def is_generic_therapy(name: str) -> bool:
     """Whether a therapy name is a generic word ("chemotherapy", "the drug"), not a named therapy."""
     return bool(lexicon.GENERIC_THERAPY_WORDS.match(normalize_name(name)))
@@ -86,6 +105,48 @@ def spoken_of_as_therapy(doc: Document, pattern: re.Pattern[str]) -> bool:
         ):
             return True
     return False
+
+
+def proposed_therapies(names: list[str], doc: Document, mentions: Mentions) -> list[Mention]:
+    """Therapies the model named that the dictionaries did not know, wherever the text names them."""
+    known = {squash(m.written) for m in mentions.therapies} | {squash(m.name) for m in mentions.therapies}
+    factors = {group_key(m.name) for m in mentions.factors}
+    added: list[Mention] = []
+    for name in names:
+        clean = normalize_name(name)
+        if squash(clean) in known or group_key(clean) in factors or len(squash(clean)) < 3:
+            continue
+        if is_generic_therapy(clean) or _names_a_cancer(clean, mentions):
+            continue
+        pattern = direction.mention_pattern(clean)
+        if not _looks_like_therapy(clean) and not spoken_of_as_therapy(doc, pattern):
+            continue
+        for s in doc.sentences:
+            text = doc.sentence(s.number)
+            for m in pattern.finditer(text):
+                added.append(
+                    Mention("therapy", clean, m.group(0), s.number, s.start + m.start(), s.start + m.end())
+                )
+    return added
+
+
+_COMPOUND_CODE = re.compile(r"^[A-Z]{1,5}-?\d{2,}[A-Z]?$")
+
+
+def _names_a_cancer(name: str, mentions: Mentions) -> bool:
+    key = squash(name)
+    return any(key in (squash(m.name), squash(m.written)) for m in mentions.cancers)
+
+
+def _looks_like_therapy(name: str) -> bool:
+    """A drug by its name or stem, a compound code (CB-839), or a radiotherapy or immunotherapy
+    wording; the model also lists cancers, genes and reagents ("short hairpin RNA") as therapies."""
+    return bool(
+        drug_name(name)
+        or _COMPOUND_CODE.match(name)
+        or lexicon.RADIATION_PATTERN.fullmatch(name)
+        or lexicon.IMMUNE_PATTERN.fullmatch(name)
+    )
 
 
 def main_therapies(doc: Document, mentions: Mentions, candidates: Sequence[Candidate] = ()) -> list[str]:
