@@ -489,6 +489,22 @@ def test_cli_lookup(default_index: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["normalize", "no-such-thing", "--type", "cancer"]) == 1
 
 
+def test_cli_prints_the_hgnc_symbols_of_mirna_genes(
+    default_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Gold files and curators name a miRNA's gene by its HGNC symbol (MIR21), not only its id."""
+    assert main(["normalize", "miR-21-5p"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("miR-21-5p (mirna): miRBase:MI0000077 hsa-miR-21-5p") and "HGNC:31586 MIR21" in out
+    assert main(["normalize", "miR-194", "--type", "mirna"]) == 0  # two loci, two MIR genes
+    out = capsys.readouterr().out
+    assert "HGNC:31564 MIR194-1" in out and "HGNC:31565 MIR194-2" in out
+    assert main(["normalize", "miR-21-5p", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["symbols"] == {"HGNC:31586": "MIR21"}
+    assert main(["normalize", "anti-PD-L1", "--type", "drug"]) == 0  # an antibody's target gene too
+    assert "HGNC:17635 CD274" in capsys.readouterr().out
+
+
 def test_cli_without_an_index_says_how_to_build_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
