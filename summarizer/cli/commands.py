@@ -72,12 +72,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     if args.build:
         print(f"building {normdata.index_path()} ...", file=sys.stderr)
         manifest = normdata.build(args.wheels)
-        counts = ", ".join(f"{n:,} {k}" for k, n in manifest["entities"].items())
-        print(
-            f"wrote {normdata.index_path()} ({manifest['bytes'] / 1e6:.0f} MB, {counts}, "
-            f"{manifest['names']:,} names) in {manifest['build_seconds']:.0f} s",
-            file=sys.stderr,
-        )
+        print(normdata.describe_build(normdata.index_path(), manifest), file=sys.stderr)
         if not args.names:
             return 0
     if not args.names:
@@ -93,13 +88,16 @@ def cmd_normalize(args: argparse.Namespace) -> int:
             match = normalizer.normalize(name, kind, args.factor_type, text)
             unmapped += match.status == "unmapped"
             synonyms = sorted(normalizer.synonyms(name, kind, args.factor_type)) if args.synonyms else None
+            symbols = _gene_symbols(normalizer, match)
             if args.json:
                 record = {**match.ref().model_dump(), "query": name, "kind": kind, "how": match.how}
+                if symbols:
+                    record["symbols"] = symbols
                 if synonyms is not None:
                     record["synonyms"] = synonyms
                 print(json.dumps(record))
                 continue
-            print(_format_match(match))
+            print(_format_match(match, symbols))
             if synonyms:
                 print("  synonyms: " + "; ".join(synonyms))
     return 0 if not unmapped else 1
@@ -118,13 +116,24 @@ def _guess_kinds(normalizer: object, name: str) -> list[str]:
     return found or ["gene"]
 
 
-def _format_match(match: object) -> str:
+def _gene_symbols(normalizer: object, match: object) -> dict[str, str]:
+    """The HGNC symbol of each HGNC id among a match's cross-references (a miRNA's MIR genes:
+    ``HGNC:31586`` -> ``MIR21``), the form gold files and curators use."""
+    from ..registry.normalize import Match, Normalizer
+
+    assert isinstance(normalizer, Normalizer) and isinstance(match, Match)
+    entities = (normalizer.entity(x) for x in match.xrefs if x.startswith("HGNC:"))
+    return {e.id: e.name for e in entities if e is not None}
+
+
+def _format_match(match: object, symbols: dict[str, str] | None = None) -> str:
     from ..registry.normalize import Match
 
     assert isinstance(match, Match)
     head = f"{match.query} ({match.kind}): "
     if match.status == "mapped":
-        xrefs = f"; also {', '.join(match.xrefs)}" if match.xrefs else ""
+        named = [f"{x} {symbols[x]}" if symbols and x in symbols else x for x in match.xrefs]
+        xrefs = f"; also {', '.join(named)}" if named else ""
         return f"{head}{match.id} {match.name} [{match.how}]{xrefs}"
     if match.status == "ambiguous":
         names = ", ".join(f"{cid} {cname}" for cid, cname in match.candidates)

@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write to -o only findings with at least this confidence, 0-1 ($SUMMARIZER_MIN_CONFIDENCE; "
         "the store keeps every decided finding)",
     )
+    run.add_argument(
+        "--no-normalize",
+        action="store_true",
+        help="no registry ids: do not build the normalisation index on a first run, nor look names up "
+        "($SUMMARIZER_NO_NORMALIZE=1)",
+    )
     run.add_argument("--max-reasks", type=at_least(0), default=1, help="validation re-asks per document")
     run.add_argument("--seed", type=int, default=42, help="sampling seed sent with each request")
     run.add_argument("--retries", type=at_least(1), default=6, help="attempts per request on 429/5xx/timeout")

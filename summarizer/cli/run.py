@@ -11,52 +11,45 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 
+from ..api import Settings, open_pipeline
 from ..console import RunDisplay, printable
 from ..errors import ConfigError
-from ..home import store_for_run
 from ..inputs.formats import Columns
-from ..model.backends import Backend, BackendSettings, get_backend
 from ..model.prompts import PromptSet, load_prompts
-from ..model.retry import RetryPolicy
 from ..outputs.files import STDOUT, OutputError, check_target, write_text
-from ..pipeline import DocReport, Engine, Pipeline, RunOptions, RunSummary, collect_documents, count_inputs
+from ..pipeline import DocReport, Engine, RunOptions, RunSummary, collect_documents, count_inputs
 from ..schema import with_min_confidence
-from ..store import Store
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``summarizer run``."""
+    """``summarizer run``: the flags made ``Settings``, the batch run as ``summarise`` runs it."""
     base_urls = args.base_url or []
-    settings = BackendSettings(
+    settings = Settings(
+        db=args.db,
+        backend=args.backend,
         model=args.model,
         base_url=base_urls[0] if base_urls else None,
         api_key=args.api_key,
         mode=args.mode,
         timeout_s=args.timeout,
+        concurrency=args.concurrency,
+        force=args.force,
+        retries=args.retries,
+        max_reasks=args.max_reasks,
+        seed=args.seed,
+        normalize=False if args.no_normalize else None,  # None: $SUMMARIZER_NO_NORMALIZE decides
     )
     prompts = load_prompts()
     columns = Columns.from_settings(args.id_column, args.title_column, args.abstract_column)
     if args.dry_run:
         return dry_run(args.paths, args.limit, prompts, columns)
-    engine = _engine(args, base_urls)
+    options = settings.run_options()
+    options.limit, options.columns = args.limit, columns
+    options.engine = _engine(args, base_urls)
     if args.output:
         check_target(args.output)  # before hours of work, not after
-    backend = get_backend(args.backend, settings)
-    options = RunOptions(
-        limit=args.limit,
-        force=args.force,
-        concurrency=args.concurrency,
-        retry=RetryPolicy(attempts=args.retries),
-        engine=engine,
-        columns=columns,
-    )
-    options.extract.max_reasks = args.max_reasks
-    options.extract.seed = args.seed
     with sigterm_as_ctrl_c() as received:
-        try:
-            summary, pipeline = run_batch(args, backend, prompts, options)
-        finally:
-            backend.close()
+        summary = run_batch(args, settings, prompts, options)
         failed_output = write_run_output(args.output, summary, args.min_confidence)
     print(format_summary(summary, None if failed_output else args.output), file=sys.stderr)
     if failed_output:
@@ -66,26 +59,33 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if summary.findings and pipeline.normalizer is None:
-        print(
-            "note: findings stored without registry ids; for them run 'summarizer normalize --build'",
-            file=sys.stderr,
-        )
     if summary.interrupted:
         return 128 + (received[0] if received else signal.SIGINT)
     return 0 if summary.ok else 1
 
 
 def run_batch(
-    args: argparse.Namespace, backend: Backend, prompts: PromptSet, options: RunOptions
-) -> tuple[RunSummary, Pipeline]:
-    """The batch itself: the store, what the terminal shows, the pipeline (returned as well)."""
-    with Store(store_for_run(args.db)) as store:
-        display = None if args.quiet else RunDisplay(sys.stderr, count_inputs(args.paths, args.limit))
-        on_report = None if display is None else _progress_printer(display)
-        pipeline = Pipeline(backend, store, prompts, options, on_report=on_report)
-        with display or contextlib.nullcontext():
-            return pipeline.run(args.paths), pipeline
+    args: argparse.Namespace, settings: Settings, prompts: PromptSet, options: RunOptions
+) -> RunSummary:
+    """The batch itself: the backend, the store, the index on a first run, what the terminal shows."""
+    display = None if args.quiet else RunDisplay(sys.stderr, count_inputs(args.paths, args.limit))
+    on_report = None if display is None else _progress_printer(display)
+    progress = _quiet if display is None else _stderr_line  # the index build's lines
+    with (
+        open_pipeline(
+            settings, options, prompts=prompts, on_report=on_report, progress=progress, note=_stderr_line
+        ) as pipeline,
+        display or contextlib.nullcontext(),
+    ):
+        return pipeline.run(args.paths)
+
+
+def _stderr_line(line: str) -> None:
+    print(printable(line), file=sys.stderr)
+
+
+def _quiet(line: str) -> None:
+    """--quiet: only the closing summary (and notes) are printed."""
 
 
 def write_run_output(

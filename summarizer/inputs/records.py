@@ -151,10 +151,10 @@ def record_document(
         return SourceError(location, exc.reason, doc_id=doc_id)
 
 
-def _row_record(
+def row_record(
     path: str, label: str, number: int, row: dict[str, Any], columns: Columns
 ) -> Document | SourceError:
-    """One JSONL object or CSV row, its keys already lower-cased."""
+    """One JSONL object, CSV row or record given to ``summarise``, its keys already lower-cased."""
     key = clean_field(row.get(columns.id.lower()))
     label += f", id {key}" if key else ""
     abstract_value = row.get(columns.abstract.lower())
@@ -196,7 +196,7 @@ def jsonl(path: str, columns: Columns) -> Iterator[Document | SourceError]:
                 yield SourceError(where, "not a JSON object; give one object per line")
                 continue
             row = {str(k).strip().lower(): v for k, v in obj.items()}
-            yield _row_record(path, f"line {line_no}", number, row, columns)
+            yield row_record(path, f"line {line_no}", number, row, columns)
 
 
 def _bounded_lines(stream: io.BufferedIOBase, limit: int) -> Iterator[bytes | None]:
@@ -233,4 +233,4 @@ def csv_rows(path: str, columns: Columns) -> Iterator[Document | SourceError]:
                 continue
             number += 1
             row = dict(zip(names, cells, strict=False))
-            yield _row_record(path, f"line {first_line}", number, row, columns)
+            yield row_record(path, f"line {first_line}", number, row, columns)

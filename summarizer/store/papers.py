@@ -173,6 +173,26 @@ class Papers(Database):
                 (run_id, doc_id, path, kind, reason, time.time()),
             )
 
+    def set_refs(self, paper_id: int, paper: PaperSummary) -> None:
+        """Store the registry ids of a stored paper's findings (``paper`` is that paper with its
+        refs filled in): its JSON and its findings' rows, in one transaction. Nothing else
+        changes; a paper replaced meanwhile (``--force`` in another run) is left as it is."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE papers SET paper_json=? WHERE id=?", (paper.model_dump_json(), paper_id))
+            for position, f in enumerate(paper.findings):
+                conn.execute(
+                    "UPDATE findings SET finding_json=?, factor_id=?, factor_norm=?, therapy_id=?,"
+                    " therapy_norm=?, cancer_id=?, cancer_norm=? WHERE paper_id=? AND position=?",
+                    (
+                        f.model_dump_json(),
+                        *_ref_columns(f.factor_ref),
+                        *_ref_columns(f.therapy_ref),
+                        *_ref_columns(f.cancer_ref),
+                        paper_id,
+                        position,
+                    ),
+                )
+
     def papers(self, latest_only: bool = True, status: str | None = "ok") -> list[StoredPaper]:
         """Stored papers, oldest first; by default only the newest ok result per document."""
         sql = "SELECT * FROM papers"
