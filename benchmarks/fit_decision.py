@@ -75,7 +75,7 @@ class Drafted:
 def draft_all(items: list[Text], extractor: Any) -> list[Drafted]:
     """Every stage before the decision, for every text (the model's answers replayed)."""
     from summarizer.evaluate import load_gold_file
-    from summarizer.sources import read_document
+    from summarizer.inputs.sources import read_document
 
     found = []
     for text in items:
@@ -89,9 +89,9 @@ def finding_rows(data: list[Drafted]) -> list[TextRows]:
     scorer's own matching (``evaluate.match_findings``): 1 where it is a required gold finding, 0
     where it would be a false positive; drafts matching an optional gold finding are left out
     (they count neither way)."""
-    from summarizer import decide
     from summarizer.evaluate import match_findings
-    from summarizer.summarise import to_finding
+    from summarizer.reading import decide
+    from summarizer.reading.summarise import to_finding
 
     found = []
     for item in data:
@@ -127,7 +127,7 @@ def fit(data: list[TextRows]) -> tuple[Any, dict[str, Any]]:
     from sklearn.model_selection import GroupKFold
     from sklearn.preprocessing import StandardScaler
 
-    from summarizer.decide import DecisionModel, Logistic
+    from summarizer.reading.decide import DecisionModel, Logistic
 
     rows = [r for t in data for r in t.rows]
     names = sorted({k for r in rows for k in r.values})
@@ -196,10 +196,10 @@ def calibration(probabilities: list[float], labels: list[int], threshold: float)
 
 def build_extractor() -> Any:
     """The embedded model's extractor, as ``Pipeline.extractor`` builds it."""
-    from summarizer.backends import BackendSettings, get_backend
-    from summarizer.extract import Extractor
+    from summarizer.model.backends import BackendSettings, get_backend
+    from summarizer.model.prompts import load_prompts
     from summarizer.pipeline import RunOptions
-    from summarizer.prompts import load_prompts
+    from summarizer.reading.extract import Extractor
 
     backend = get_backend("local", BackendSettings())
     options = RunOptions()
@@ -257,7 +257,7 @@ def main() -> int:
     for name, weight in sorted(decision.finding.weights.items(), key=lambda kv: -abs(kv[1])):
         print(f"  {weight:+.3f}  {name}")
     if args.write:
-        from summarizer.decide import MODEL_FILE
+        from summarizer.reading.decide import MODEL_FILE
 
         MODEL_FILE.write_text(decision.to_json() + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")

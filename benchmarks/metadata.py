@@ -35,8 +35,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer import sources  # noqa: E402
 from summarizer.errors import SourceError  # noqa: E402
+from summarizer.inputs import sources  # noqa: E402
+from summarizer.inputs.text import normalize_spaces  # noqa: E402
 
 FIELDS = ("title", "doi", "pmid", "year")
 DEFAULT_SETS = [
@@ -62,7 +63,7 @@ def comparable(name: str, value: Any) -> Any:
     if value is None or value == "":
         return None
     if name == "title":
-        return sources.normalize_spaces(str(value)).casefold().rstrip(" .")
+        return normalize_spaces(str(value)).casefold().rstrip(" .")
     if name == "doi":
         return str(value).lower()
     if name == "year":
@@ -98,7 +99,8 @@ def score(reader: ModuleType, pairs: list[tuple[Path, Path]]) -> tuple[dict[str,
 
 
 def reader_at(revision: str, workdir: Path) -> ModuleType:
-    """``summarizer.sources`` as it was at ``revision``, imported under another package name."""
+    """The page reader (``summarizer.inputs.sources``, or ``summarizer.sources`` before the
+    package had folders) as it was at ``revision``, imported under another package name."""
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", revision, "summarizer"], check=True, capture_output=True
     ).stdout
@@ -109,7 +111,8 @@ def reader_at(revision: str, workdir: Path) -> ModuleType:
     package = "summarizer_at_" + "".join(c if c.isalnum() else "_" for c in revision)
     (workdir / "summarizer").rename(workdir / package)
     sys.path.insert(0, str(workdir))
-    return importlib.import_module(f"{package}.sources")
+    where = "inputs.sources" if (workdir / package / "inputs" / "sources.py").is_file() else "sources"
+    return importlib.import_module(f"{package}.{where}")
 
 
 def pairs_of(sets: list[tuple[Path, Path]]) -> list[tuple[Path, Path]]:

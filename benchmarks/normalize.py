@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer import normdata  # noqa: E402
-from summarizer.normalize import Match, Normalizer  # noqa: E402
+from summarizer.registry import normdata  # noqa: E402
+from summarizer.registry.normalize import Match, Normalizer  # noqa: E402
 
 # The seeds' gold answers and the dev set, both in the repository.
 DEFAULT_GOLD = [ROOT / "tests" / "gold", ROOT / "benchmarks" / "dev" / "gold"]

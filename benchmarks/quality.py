@@ -61,7 +61,7 @@ def main() -> int:
     if args.report and any(n not in PER_TEXT_ALLOWED for n in names):
         parser.error("--report prints per-text output: only for --sets seeds and/or tune, never check")
 
-    from summarizer.backends import BackendSettings, get_backend
+    from summarizer.model.backends import BackendSettings, get_backend
 
     if args.base_url:
         backend = get_backend("openai", BackendSettings(model=args.model or "local", base_url=args.base_url))
@@ -84,8 +84,8 @@ def main() -> int:
 def run_set(backend: Any, name: str, items: list[Text], db: Path, report: bool) -> dict[str, Any]:
     """Summarize the texts of one set into ``db`` and score them."""
     from summarizer.evaluate import evaluate, format_report, load_gold_file, load_store_predictions
+    from summarizer.model.prompts import load_prompts
     from summarizer.pipeline import Pipeline, RunOptions
-    from summarizer.prompts import load_prompts
     from summarizer.store import Store
 
     options = RunOptions(force=True)

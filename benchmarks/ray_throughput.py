@@ -32,10 +32,10 @@ def measure(
     engine: str, base_urls: list[str], folder: Path, docs: int, concurrency: int, actors: int
 ) -> dict[str, Any]:
     """One fresh batch on ``engine``; wall time, first/last save times and the stubs' requests."""
-    from summarizer.backends import BackendSettings, get_backend
+    from summarizer.model.backends import BackendSettings, get_backend
+    from summarizer.model.prompts import load_prompts
+    from summarizer.model.retry import RetryPolicy
     from summarizer.pipeline import DocReport, Pipeline, RunOptions
-    from summarizer.prompts import load_prompts
-    from summarizer.retry import RetryPolicy
     from summarizer.store import Store
 
     paths = [str(p) for p in sorted(folder.glob("*.txt"))[:docs]]

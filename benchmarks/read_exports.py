@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.formats import read_documents  # noqa: E402
-from summarizer.sources import Document  # noqa: E402
+from summarizer.inputs.document import Document  # noqa: E402
+from summarizer.inputs.formats import read_documents  # noqa: E402
 
 TEMPLATE = ROOT / "tests" / "fixtures" / "inputs" / "pubmed_export.xml"
 

@@ -591,7 +591,7 @@ def output_row(n: int, work: Path) -> Row:
 
 def arguments_row() -> Row:
     """Negative and zero counts, and the settings' printed form."""
-    from summarizer.backends import BackendSettings
+    from summarizer.model.backends import BackendSettings
 
     cases = [("--limit", "-1"), ("--retries", "-1"), ("--retries", "0"), ("--concurrency", "-4"),
              ("--concurrency", "0"), ("--max-reasks", "-1"), ("--timeout", "-5")]  # fmt: skip

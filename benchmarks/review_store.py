@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from summarizer.curate import Decision, decide
-from summarizer.curation import load_view
+from summarizer.review.curate import Decision, decide
+from summarizer.review.curation import load_view
 from summarizer.schema import SCHEMA_VERSION, Evidence, Finding, PaperSummary, RejectedFinding
 from summarizer.store import RunInfo, Store, result_key
 

@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from summarizer.backends import BackendSettings, get_backend
+from summarizer.model.backends import BackendSettings, get_backend
+from summarizer.model.prompts import load_prompts
 from summarizer.pipeline import Pipeline, RunOptions
-from summarizer.prompts import load_prompts
 from summarizer.store import Store
 
 logging.getLogger("instructor").setLevel(logging.CRITICAL)  # handled failures are reported below

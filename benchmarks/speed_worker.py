@@ -17,12 +17,19 @@ import time
 
 
 def main() -> int:
-    from summarizer.backends import BackendSettings, get_backend
     from summarizer.errors import SourceError
-    from summarizer.extract import Extractor
     from summarizer.pipeline import RunOptions
-    from summarizer.prompts import load_prompts
-    from summarizer.sources import read_document
+
+    try:  # the package in folders (issue 19)
+        from summarizer.inputs.sources import read_document
+        from summarizer.model.backends import BackendSettings, get_backend
+        from summarizer.model.prompts import load_prompts
+        from summarizer.reading.extract import Extractor
+    except ImportError:  # a base commit from before it, so one worker drives both versions
+        from summarizer.backends import BackendSettings, get_backend  # type: ignore[no-redef]
+        from summarizer.extract import Extractor  # type: ignore[no-redef]
+        from summarizer.prompts import load_prompts  # type: ignore[no-redef]
+        from summarizer.sources import read_document  # type: ignore[no-redef]
 
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     backend = get_backend("local", BackendSettings())

@@ -2,7 +2,8 @@
 
 Results are written by this thread only (one writer), each paper in one transaction, as soon as it
 is finished, so Ctrl-C or a crash loses nothing that was done and a re-run resumes: a document
-whose (hash, model, prompt hash, schema version) result exists is skipped without a model call.
+whose (hash, model, prompt hash, schema version) result exists is skipped without a model call
+(its findings get the registry ids they were stored without, where an index has been built since).
 """
 
 from __future__ import annotations
@@ -10,23 +11,24 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from .backends import Backend
 from .errors import SourceError
-from .extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely, rules_version
-from .formats import Columns, count_documents, iter_input_paths, read_documents
-from .normalize import default_normalizer
-from .prompts import PromptSet
-from .retry import RetryPolicy
+from .inputs.document import Document
+from .inputs.formats import Columns, count_documents, iter_input_paths, read_documents
+from .inputs.sources import document_id
+from .model.backends import Backend
+from .model.prompts import PromptSet
+from .model.retry import RetryPolicy
+from .reading.extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely, rules_version
+from .registry.normalize import default_normalizer
 from .schema import SCHEMA_VERSION, PaperSummary
-from .sources import Document, document_id
-from .store import RunInfo, Store, result_key
+from .store import RunInfo, Store, StoredPaper, result_key
 
 Status = Literal["ok", "rejected", "failed", "skipped", "invalid"]
 
@@ -96,6 +98,8 @@ class RunOptions:
     engine: Engine | None = None
     # Column names of CSV and JSONL inputs.
     columns: Columns = field(default_factory=Columns)
+    # Registry ids on findings, from the index where one was built (False: --no-normalize).
+    normalize: bool = True
 
 
 class Engine(Protocol):
@@ -189,7 +193,7 @@ class Pipeline:
         self._stamps: dict[str, FileStamp] = {}  # result key -> its file's stamp before reading
         self._extractor_lock = threading.Lock()
         # The normalisation index, where one was built (None: findings are stored without ids).
-        self.normalizer = default_normalizer()
+        self.normalizer = default_normalizer() if self.options.normalize else None
         self.info = RunInfo(
             backend=backend.name,
             model=backend.model,
@@ -226,12 +230,17 @@ class Pipeline:
 
     def run(self, paths: list[str]) -> RunSummary:
         """Process every document under ``paths``; always closes the run record."""
+        return self.run_items(read_inputs(paths, self.options.limit, self.options.columns))
+
+    def run_items(self, items: Iterable[tuple[Document | DocReport, FileStamp]]) -> RunSummary:
+        """Process documents already read (``read_inputs`` gives them: each with its file's stamp
+        before reading, a DocReport('invalid') for an unusable one); always closes the run record."""
         started = time.perf_counter()
         run_id = self.store.start_run(self.info)
         summary = RunSummary(run_id)
         status = "failed"
         try:
-            self._run(paths, run_id, summary)
+            self._run(items, run_id, summary)
             status = "done"
         except KeyboardInterrupt:
             summary.interrupted = True
@@ -257,8 +266,10 @@ class Pipeline:
         summary.reports.append(report)
         self.on_report(report, len(summary.reports))
 
-    def _run(self, paths: list[str], run_id: int, summary: RunSummary) -> None:
-        todo = self._todo(paths, run_id, summary)
+    def _run(
+        self, items: Iterable[tuple[Document | DocReport, FileStamp]], run_id: int, summary: RunSummary
+    ) -> None:
+        todo = self._todo(items, run_id, summary)
         if self.options.engine is not None:
             self.options.engine.run(self, todo, lambda doc, out: self._finish(doc, out, run_id, summary))
             return
@@ -290,10 +301,12 @@ class Pipeline:
                     future.cancel()
                 raise
 
-    def _todo(self, paths: list[str], run_id: int, summary: RunSummary) -> Iterator[Document]:
+    def _todo(
+        self, items: Iterable[tuple[Document | DocReport, FileStamp]], run_id: int, summary: RunSummary
+    ) -> Iterator[Document]:
         """Documents that need a model call, read lazily; bad and finished ones are reported here."""
         queued: dict[str, str] = {}
-        for item, stamp in read_inputs(paths, self.options.limit, self.options.columns):
+        for item, stamp in items:
             if isinstance(item, DocReport):
                 self.store.record_problem(
                     run_id=run_id,
@@ -337,7 +350,19 @@ class Pipeline:
             stored = None if force else self.store.get_result(key)
             if stored is not None:
                 self.store.release(key, run_id)
-        return None if stored is None else _skipped(doc, stored.paper, stored.error)
+        return None if stored is None else _skipped(doc, self._with_ids(stored), stored.error)
+
+    def _with_ids(self, stored: StoredPaper) -> PaperSummary | None:
+        """A stored paper, with registry ids added where its findings were stored without them
+        (before the index was built): a dictionary look-up and an update, no model call."""
+        paper = stored.paper
+        if paper is None or self.normalizer is None:
+            return paper
+        if all(f.factor_ref is not None for f in paper.findings):
+            return paper
+        paper = self.normalizer.paper(paper, stored.source_text)
+        self.store.set_refs(stored.id, paper)
+        return paper
 
     def _finish_some(
         self, pending: dict[Future[ExtractionOutcome], Document], run_id: int, summary: RunSummary

@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING, Any
 import instructor
 import openai
 
-from .backends import hide_in_logs
 from .errors import BackendError, ConfigError
-from .extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely
-from .prompts import PromptSet
-from .retry import RetryPolicy
-from .sources import Document
+from .inputs.document import Document
+from .model.backends import hide_in_logs
+from .model.prompts import PromptSet
+from .model.retry import RetryPolicy
+from .reading.extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely
 
 if TYPE_CHECKING:
     from .pipeline import Pipeline

@@ -16,6 +16,9 @@ from seedrun import SEED_CASSETTE, VCR_CONFIG, model_backend, run_seeds
 
 # No test sees a normalisation index the developer built; tests/test_normalize.py builds its own.
 os.environ["SUMMARIZER_NORMALIZE_DIR"] = str(Path(__file__).parent / "fixtures" / "normalize" / "no-index")
+# ... and no `summarizer run` or `summarise` downloads one on its first run: tests/test_firstrun.py
+# turns the build on with the build itself replaced (fixture tables, no network).
+os.environ["SUMMARIZER_NO_NORMALIZE"] = "1"
 
 
 @pytest.fixture(scope="session")

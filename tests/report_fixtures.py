@@ -14,8 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from summarizer.inputs.document import Document
+from summarizer.inputs.sources import read_document
+from summarizer.inputs.text import find_quote
 from summarizer.schema import SCHEMA_VERSION, Evidence, Finding, PaperSummary, RejectedFinding
-from summarizer.sources import Document, find_quote, read_document
 from summarizer.store import RunInfo, Store, result_key
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from report_fixtures import INFO, build_store, evidence, finding, fixture_papers, save, summary
 
+from summarizer.inputs.document import Document
+from summarizer.inputs.sources import parse_text
 from summarizer.schema import PaperSummary, RejectedFinding
-from summarizer.sources import Document, parse_text
 from summarizer.store import Store
 
 HOSTILE_TEXT = (

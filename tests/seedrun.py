@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from summarizer.backends import Backend, BackendSettings
-from summarizer.backends.local import DEFAULT_MODEL
-from summarizer.backends.openai_compat import OpenAIBackend
+from summarizer.model.backends import Backend, BackendSettings
+from summarizer.model.backends.local import DEFAULT_MODEL
+from summarizer.model.backends.openai_compat import OpenAIBackend
+from summarizer.model.prompts import load_prompts
+from summarizer.model.retry import RetryPolicy
 from summarizer.pipeline import Pipeline, RunOptions, RunSummary
-from summarizer.prompts import load_prompts
-from summarizer.retry import RetryPolicy
 from summarizer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ def model_backend(record_mode: str, data_dir: Path) -> Backend:
     """The real local model when recording; otherwise an endpoint that only the cassette answers."""
     if record_mode != "none":
         pytest.importorskip("xllamacpp", reason="recording needs pip install -e '.[local]'")
-        from summarizer.backends.local import LocalBackend
+        from summarizer.model.backends.local import LocalBackend
 
         return LocalBackend(BackendSettings())
     return OpenAIBackend(

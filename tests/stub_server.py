@@ -588,10 +588,10 @@ def run_batch(
 
     ``sleep`` defaults to a no-op, so retries cost no wall time.
     """
-    from summarizer.backends import BackendSettings, get_backend
+    from summarizer.model.backends import BackendSettings, get_backend
+    from summarizer.model.prompts import load_prompts
+    from summarizer.model.retry import RetryPolicy
     from summarizer.pipeline import Pipeline, RunOptions
-    from summarizer.prompts import load_prompts
-    from summarizer.retry import RetryPolicy
     from summarizer.store import Store
 
     backend = get_backend("openai", BackendSettings(base_url=base_url, api_key=api_key, timeout_s=timeout_s))

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from stub_server import StubServer, synthetic_abstract, write_abstracts
 
-from summarizer.cli import findings_csv, main
+from summarizer.cli import main
+from summarizer.outputs.export import findings_csv
 from summarizer.schema import Evidence, Finding, PaperSummary
 from summarizer.store import Store
 

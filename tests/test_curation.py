@@ -17,10 +17,10 @@ from report_fixtures import INFO, fixture_papers, seed
 from review_fixtures import ABCG2_SENTENCE, build_review_store
 
 from summarizer.cli import main
-from summarizer.curate import Decision, decide
-from summarizer.curation import Conflict, Invalid, NotFound, load_view
+from summarizer.inputs.sources import read_document
+from summarizer.review.curate import Decision, decide
+from summarizer.review.curation import Conflict, Invalid, NotFound, load_view
 from summarizer.schema import PaperSummary
-from summarizer.sources import read_document
 from summarizer.store import RunInfo, Store, result_key
 
 SEED0 = seed("000").stem  # the source name of the paper with three findings

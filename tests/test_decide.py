@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 
-from summarizer import decide
-from summarizer.extract import decide_drafts, drafts_for, rules_version
+from summarizer.inputs.sources import parse_text
+from summarizer.reading import decide
+from summarizer.reading.extract import decide_drafts, drafts_for, rules_version
 from summarizer.schema import PaperSummary, Proposal, role_of
-from summarizer.sources import parse_text
 
 
 def summarize(text: str, factors: list[str], therapies: list[str]) -> PaperSummary:

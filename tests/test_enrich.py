@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.enrich import evidence_levels, mechanism_categories, therapy_class
+from summarizer.reading.enrich import evidence_levels, mechanism_categories, therapy_class
 
 
 def test_mechanism_categories_from_cues() -> None:

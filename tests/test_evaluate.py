@@ -20,7 +20,6 @@ from summarizer.evaluate import (
     GoldDoc,
     Prediction,
     PredictionSet,
-    _max_weight_assignment,
     cancer_matches,
     evaluate,
     format_report,
@@ -31,8 +30,9 @@ from summarizer.evaluate import (
     normalize_name,
     run_eval,
 )
+from summarizer.evaluate.matching import _max_weight_assignment
+from summarizer.inputs.text import find_quote
 from summarizer.schema import Evidence, Finding, PaperSummary
-from summarizer.sources import find_quote
 from summarizer.store import RunInfo, Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,13 +13,12 @@ import pytest
 from pydantic import ValidationError
 from stub_server import StubServer, run_batch
 
-from summarizer import ask
-from summarizer.candidates import build_candidates, group_key, split_combined
-from summarizer.extract import could_hold_a_finding, is_named
-from summarizer.mentions import Mentions, drug_name
-from summarizer.relate import relate
-from summarizer.sources import parse_text
-from summarizer.summarise import findings_summary, to_finding, to_summary
+from summarizer.inputs.sources import parse_text
+from summarizer.model import answer
+from summarizer.reading.candidates import build_candidates, group_key, is_named, split_combined
+from summarizer.reading.mentions import Mentions, drug_name
+from summarizer.reading.relate import could_hold_a_finding, relate
+from summarizer.reading.summarise import findings_summary, to_finding, to_summary
 
 CHAIN = parse_text(
     "Long non-coding RNA LNC77 drives oxaliplatin resistance in gastric cancer by sponging miR-4242\n\n"
@@ -161,17 +160,17 @@ def test_the_proposal_validator_names_what_is_missing() -> None:
     def named(name: str) -> bool:
         return is_named(name, CHAIN, mentions)
 
-    ok = ask.GroundedProposal.model_validate(
+    ok = answer.GroundedProposal.model_validate(
         {"factors": ["LNC77"], "therapies": ["L-OHP"]}, context={"is_named": named}
     )
     assert ok.factors == ["LNC77"]
     with pytest.raises(ValidationError, match="not in the abstract: 'ZZZ9'"):
-        ask.GroundedProposal.model_validate(
+        answer.GroundedProposal.model_validate(
             {"factors": ["ZZZ9"], "therapies": []}, context={"is_named": named}
         )
     # Bounded for schema-constrained decoding: at most eight factors.
     with pytest.raises(ValidationError):
-        ask.GroundedProposal.model_validate({"factors": ["A"] * 9, "therapies": []})
+        answer.GroundedProposal.model_validate({"factors": ["A"] * 9, "therapies": []})
 
 
 def test_the_summary_is_written_from_the_findings() -> None:

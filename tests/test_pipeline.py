@@ -10,8 +10,8 @@ import pytest
 from seedrun import REPLAY_BASE_URL, SEEDS_DIR, model_backend, run_seeds
 
 from summarizer.cli import main
+from summarizer.inputs.text import find_quote
 from summarizer.schema import PaperSummary
-from summarizer.sources import find_quote
 from summarizer.store import Store
 
 SEED_COUNT = len(list(SEEDS_DIR.glob("*.txt")))

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from summarizer import prompts
 from summarizer.errors import ConfigError
-from summarizer.prompts import load_prompts
+from summarizer.model import prompts
+from summarizer.model.prompts import load_prompts
 
 
 def test_the_hash_changes_with_any_prompt_file(tmp_path: Path) -> None:
@@ -26,21 +26,22 @@ def test_the_hash_changes_with_the_answer_schema(monkeypatch: pytest.MonkeyPatch
     """A schema change alone (a new field, a tighter limit) must not reuse results of the old one."""
     before = load_prompts().sha256
 
-    from summarizer import ask
+    from summarizer.model import answer
 
     def changed() -> list[dict[str, Any]]:
         return [{"title": "Proposal", "type": "object", "properties": {"new_field": {"type": "string"}}}]
 
-    monkeypatch.setattr(ask, "asked_schemas", changed)
+    monkeypatch.setattr(answer, "asked_schemas", changed)
     assert load_prompts().sha256 != before
 
 
 def test_the_hash_covers_the_schema_requests_send() -> None:
     """The key hashes what is sent (the grounded proposal, with its description), not a parent."""
-    from summarizer import ask
+    from summarizer.model import answer, ask
 
-    sent = ask.GroundedProposal.model_json_schema()
-    assert sent in ask.asked_schemas() and sent["title"] == "GroundedProposal"
+    sent = answer.GroundedProposal.model_json_schema()
+    assert ask.GroundedProposal is answer.GroundedProposal  # the class requests are sent with
+    assert sent in answer.asked_schemas() and sent["title"] == "GroundedProposal"
 
 
 def test_a_missing_prompt_file_says_how_to_fix_it(tmp_path: Path) -> None:

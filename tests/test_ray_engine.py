@@ -37,13 +37,13 @@ import pytest
 from stub_server import StubServer, write_abstracts
 from test_crash import DEADLINE_S, _check_store, _start, _wait_for_progress
 
-from summarizer.backends import BackendSettings, get_backend
 from summarizer.cli import main
-from summarizer.extract import ExtractSettings
+from summarizer.model.backends import BackendSettings, get_backend
+from summarizer.model.prompts import load_prompts
+from summarizer.model.retry import RetryPolicy
 from summarizer.pipeline import DocReport, Pipeline, RunOptions
-from summarizer.prompts import load_prompts
 from summarizer.ray_engine import ExtractorSpec, RayEngine, RayOptions
-from summarizer.retry import RetryPolicy
+from summarizer.reading.extract import ExtractSettings
 from summarizer.store import Store
 
 needs_ray = pytest.mark.skipif(

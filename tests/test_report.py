@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from report_fixtures import INFO, build_store, save
 
-from summarizer.atlas import GRAPHML_NS, build_atlas, graphml, name_key
 from summarizer.cli import main
-from summarizer.report import (
+from summarizer.inputs.document import Document
+from summarizer.outputs.atlas import GRAPHML_NS, build_atlas, graphml, name_key
+from summarizer.outputs.report import (
     Span,
     doi_url,
     evidence_spans,
@@ -25,7 +26,6 @@ from summarizer.report import (
     split_segments,
 )
 from summarizer.schema import Evidence, Finding, PaperSummary
-from summarizer.sources import Document
 from summarizer.store import Store, StoredPaper
 
 HOSTILE = "<script>alert(1)</script>"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from report_fixtures import build_store
 
-from summarizer.report import write_report
+from summarizer.outputs.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from stub_server import StubServer, run_batch, write_abstracts
 
-from summarizer import ask, extract, pipeline
+from summarizer import pipeline
+from summarizer.model import answer
+from summarizer.reading import extract
 
 
 @pytest.fixture
@@ -45,26 +47,26 @@ def test_a_change_to_the_sent_schema_redoes_stored_results(
     docs = write_abstracts(tmp_path / "in", 1)
     db = tmp_path / "store.db"
     assert statuses(stub, docs, db) == ["ok"]
-    sent = ask.GroundedProposal.model_json_schema()
+    sent = answer.GroundedProposal.model_json_schema()
 
     def changed() -> list[dict[str, Any]]:
         return [{**sent, "description": "a reworded description the model now sees"}]
 
-    monkeypatch.setattr(ask, "asked_schemas", changed)
+    monkeypatch.setattr(answer, "asked_schemas", changed)
     assert statuses(stub, docs, db) == ["ok"]
 
 
 def test_the_rules_version_follows_the_rule_modules_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    package = Path(extract.__file__).parent
+    package = Path(extract.__file__).parent.parent
     copy = tmp_path / "summarizer"
-    copy.mkdir()
     for name in extract.RULE_MODULES:
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
         (copy / name).write_bytes((package / name).read_bytes())
-    monkeypatch.setattr(extract, "__file__", str(copy / "extract.py"))
+    monkeypatch.setattr(extract, "__file__", str(copy / "reading" / "extract.py"))
     assert extract.rules_version() == extract.rules_version()
     original = extract.rules_version()
-    with (copy / "direction.py").open("a", encoding="utf-8") as fh:
+    with (copy / "reading" / "direction.py").open("a", encoding="utf-8") as fh:
         fh.write("\n# a changed rule\n")
     assert extract.rules_version() != original

@@ -16,7 +16,7 @@ import openai
 import pytest
 from stub_server import StubServer
 
-from summarizer.retry import (
+from summarizer.model.retry import (
     MalformedAnswerError,
     RetryPolicy,
     call_with_retries,

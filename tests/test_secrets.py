@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from stub_server import StubServer, write_abstracts
 
-from summarizer.backends import BackendSettings
-from summarizer.backends import local as local_backend
 from summarizer.cli import main
 from summarizer.errors import ModelFileError
+from summarizer.model.backends import BackendSettings
+from summarizer.model.backends import local as local_backend
 
 KEY = "sk-test-PLANTED-0123456789abcdef"
 NEEDLES = (KEY, KEY.removeprefix("sk-test-"), "0123456789abcdef")
@@ -124,7 +124,7 @@ def test_dry_run_shows_no_key(
 
 
 def test_backend_repr_hides_the_key() -> None:
-    from summarizer.backends.openai_compat import OpenAIBackend
+    from summarizer.model.backends.openai_compat import OpenAIBackend
 
     backend = OpenAIBackend(BackendSettings(base_url="http://127.0.0.1:9/v1", api_key=KEY))
     _assert_clean("repr", repr(backend))

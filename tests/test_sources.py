@@ -9,15 +9,10 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import SourceError
-from summarizer.labelled import read_labelled
-from summarizer.sources import (
-    defined_abbreviations,
-    document_id,
-    find_quote,
-    normalize_spaces,
-    parse_text,
-    read_document,
-)
+from summarizer.inputs.labelled import read_labelled
+from summarizer.inputs.sources import document_id, parse_text, read_document
+from summarizer.inputs.text import find_quote, normalize_spaces
+from summarizer.reading.mentions import defined_abbreviations
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..curate import decide
-from ..curation import REJECT_REASONS, CurationError, PaperView, load_view
+from .curate import decide
+from .curation import REJECT_REASONS, CurationError, PaperView, load_view
 from .index import STATES, Query
 from .schemas import DecisionIn
 

@@ -21,19 +21,17 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..report import source_text
+from ..outputs.report import ASSETS, source_text
 from ..store import Store
 from . import api, pages
 from .index import ReviewIndex
 from .security import Guard, host_names
 
-HERE = Path(__file__).resolve().parent
-
 
 def templates() -> Environment:
     """The Jinja2 environment of the review pages and the report: autoescape on for everything."""
     env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+        loader=FileSystemLoader(ASSETS / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -84,7 +82,7 @@ def create_app(db: Path, *, token: str, user: str, host: str = "127.0.0.1", port
         Route("/api/papers", api.list_papers),
         Route("/api/papers/{paper_id:path}", api.get_paper),
         Route("/api/decisions", api.post_decision, methods=["POST"]),
-        Mount("/static", StaticFiles(directory=HERE / "static", follow_symlink=False), name="static"),
+        Mount("/static", StaticFiles(directory=ASSETS / "static", follow_symlink=False), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.review = state

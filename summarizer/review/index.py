@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..curation import identity, match_curations, numbered, paper_state
 from ..evaluate import normalize_name
 from ..store import Store
+from .curation import identity, match_curations, numbered, paper_state
 
 STATES = ("unreviewed", "partial", "reviewed", "empty", "pending")
 

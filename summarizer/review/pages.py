@@ -14,10 +14,10 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..curation import EDITABLE, REJECT_REASONS, CurationError, Item, load_view
-from ..report import HIGHLIGHTS, Span, split_segments
+from ..outputs.report import HIGHLIGHTS, Span, split_segments
 from ..schema import Alteration, Effect, FactorType, TherapyClass, role_of
 from .api import parse_query, window
+from .curation import EDITABLE, REJECT_REASONS, CurationError, Item, load_view
 
 PAGE = 50
 VOCABULARIES = {

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..curate import Decision
+from .curate import Decision
 
 
 class SpanIn(BaseModel):

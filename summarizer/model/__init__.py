@@ -1,0 +1,1 @@
+"""Asking the model: prompts, the one question and its answer's schema, transport retries, backends."""

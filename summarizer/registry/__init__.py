@@ -1,0 +1,3 @@
+"""Registry ids for names (HGNC, miRBase, DrugBank/ChEBI, Disease Ontology): the offline index and
+its look-ups.
+"""
