@@ -139,10 +139,10 @@ def open_pipeline(
 @overload
 def summarise(inputs: str | Mapping[str, Any] | Document, **settings: Any) -> PaperSummary: ...
 @overload
-def summarise(inputs: Iterable[Item], **settings: Any) -> list[PaperSummary]: ...
+def summarise(inputs: Iterable[Item], **settings: Any) -> list[PaperSummary | None]: ...
 def summarise(
     inputs: Item | Iterable[Item], *, columns: Columns | None = None, **settings: Any
-) -> PaperSummary | list[PaperSummary]:
+) -> PaperSummary | list[PaperSummary | None]:
     """Summarise one text, record or Document (-> a ``PaperSummary``) or a list of them (-> a list).
 
     A text is read as a ``.txt`` file is (a saved page or an abstract); a record is a mapping
@@ -157,8 +157,9 @@ def summarise(
     Texts already in the store are not asked again (``force=True`` asks again).
 
     One input that cannot be summarised (unusable, the model's answer rejected, the endpoint
-    not reached) raises ``NoSummary`` saying why; in a list it is left out of the result, with a
-    ``NoSummaryWarning`` saying why. Ctrl-C stops the batch; what was finished is stored.
+    not reached) raises ``NoSummary`` saying why; in a list its place holds None (so the result
+    still lines up with the inputs), with a ``NoSummaryWarning`` saying why. Ctrl-C stops the
+    batch; what was finished is stored.
     """
     if isinstance(inputs, str | Mapping | Document | SourceError):
         single, items = True, [inputs]
@@ -177,7 +178,7 @@ def summarise(
     done = {r.path: r.paper for r in summary.reports if r.paper is not None}
     by_key = {key: done[_where(d)] for key, d in zip(keys, docs, strict=True) if _where(d) in done}
     why = {r.path: f"{r.status}: {r.message or 'no paper'}" for r in summary.reports if r.paper is None}
-    papers: list[PaperSummary] = []
+    papers: list[PaperSummary | None] = []
     for key, doc in zip(keys, docs, strict=True):
         if key in by_key:
             papers.append(by_key[key])
@@ -186,7 +187,11 @@ def summarise(
         if single:
             raise NoSummary(message)
         warnings.warn(message, NoSummaryWarning, stacklevel=2)
-    return papers[0] if single else papers
+        papers.append(None)
+    if single:
+        assert papers[0] is not None  # a single input without a paper raised above
+        return papers[0]
+    return papers
 
 
 summarize = summarise  # the spelling of the command and the package

@@ -87,8 +87,8 @@ def test_texts_records_and_documents_share_the_store_with_run(
         again = summarise(synthetic_abstract(3), **settings)  # stored: no model call
         assert stub.paper_requests == 3 and again == text_paper
     assert text_paper.doc_id.startswith("text-") and text_paper.findings
-    assert [p.doc_id for p in papers] == ["r2", doc.doc_id]
-    assert papers[0].title == title.rstrip(" .")
+    assert [p.doc_id if p else None for p in papers] == ["r2", doc.doc_id]
+    assert papers[0] is not None and papers[0].title == title.rstrip(" .")
 
 
 def test_what_cannot_be_summarised_is_said(tmp_path: Path) -> None:
@@ -105,7 +105,8 @@ def test_what_cannot_be_summarised_is_said(tmp_path: Path) -> None:
         with pytest.warns(NoSummaryWarning, match=r"item 2, id e\): invalid: no abstract"):
             papers = summarise(items, **settings)
         assert stub.paper_requests == 1  # the same text twice is asked once, and both get the paper
-    assert len(papers) == 2 and papers[0] == papers[1]
+    assert len(papers) == 3 and papers[1] is None  # the result lines up with the inputs
+    assert papers[0] is not None and papers[0] == papers[2]
     with pytest.raises(TypeError, match="not int"):
         summarise([3], db=tmp_path / "s.db")  # type: ignore[list-item]
 
