@@ -26,6 +26,7 @@ from .model.backends import Backend
 from .model.prompts import PromptSet
 from .model.retry import RetryPolicy
 from .reading.extract import ExtractionOutcome, Extractor, ExtractSettings, extract_safely, rules_version
+from .registry.merge import merge_same_entities
 from .registry.normalize import default_normalizer
 from .schema import SCHEMA_VERSION, PaperSummary
 from .store import RunInfo, Store, StoredPaper, result_key
@@ -404,8 +405,9 @@ class Pipeline:
             return
         paper = outcome.paper
         if paper is not None and self.normalizer is not None:
-            # Registry ids beside the names as written: a dictionary look-up, no model call.
-            paper = self.normalizer.paper(paper, doc.text)
+            # Registry ids beside the names as written (a dictionary look-up, no model call), and
+            # one finding per entity where two spellings turned out to be one gene.
+            paper = merge_same_entities(self.normalizer.paper(paper, doc.text))
         paper_id = self.store.save_result(
             key=key,
             run_id=run_id,

@@ -205,3 +205,29 @@ def role_of(alteration: str, effect: str) -> str | None:
     if alteration in LOSS_ALTERATIONS:
         promotes = not promotes
     return "pro_resistance" if promotes else "anti_resistance"
+
+
+_EFFECT_WORDS = {
+    "promotes_resistance": "promotes resistance to",
+    "reverses_resistance": "reverses resistance to",
+    "no_effect": "does not change the response to",
+    "unclear": "has an unclear effect on the response to",
+}
+
+
+def findings_summary(findings: list[Finding], limit: int = 350) -> str:
+    """The grounded findings in plain words, a sentence each, as many whole ones as ``limit`` holds.
+
+    Written from validated fields only, so the summary never says more than the findings do.
+    """
+    if not findings:
+        return "No finding about the response to a named therapy was stated."
+    kept: list[str] = []
+    for f in findings:
+        where = f" in {f.cancer_type}" if f.cancer_type else ""
+        sentence = f"{f.factor} {f.alteration} {_EFFECT_WORDS[f.effect]} {f.therapy}{where}."
+        if len(" ".join([*kept, sentence])) + len(" (+99 more)") > limit:
+            break
+        kept.append(sentence)
+    left = len(findings) - len(kept)
+    return " ".join(kept) + (f" (+{left} more)" if left else "")

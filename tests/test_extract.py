@@ -18,7 +18,8 @@ from summarizer.model import answer
 from summarizer.reading.candidates import build_candidates, group_key, is_named, split_combined
 from summarizer.reading.mentions import Mentions, drug_name
 from summarizer.reading.relate import could_hold_a_finding, relate
-from summarizer.reading.summarise import findings_summary, to_finding, to_summary
+from summarizer.reading.summarise import to_finding, to_summary
+from summarizer.schema import findings_summary
 
 CHAIN = parse_text(
     "Long non-coding RNA LNC77 drives oxaliplatin resistance in gastric cancer by sponging miR-4242\n\n"

@@ -45,7 +45,7 @@ RULE_MODULES = (
     "reading/direction.py", "reading/cues.py", "reading/enrich.py", "reading/summarise.py",
     "reading/extract.py", "reading/decide.py", "reading/decision.json",
     "inputs/text.py", "inputs/document.py", "inputs/sources.py", "inputs/page.py", "inputs/labelled.py",
-    "inputs/formats.py", "inputs/records.py", "inputs/pubmed.py",
+    "inputs/formats.py", "inputs/records.py", "inputs/pubmed.py", "registry/merge.py",
 )  # fmt: skip
 
 

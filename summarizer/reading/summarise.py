@@ -20,6 +20,7 @@ from ..schema import (
     PaperSummary,
     RejectedFinding,
     TherapyClass,
+    findings_summary,
 )
 from . import enrich, lexicon
 from .mentions import Mentions
@@ -130,32 +131,6 @@ def _models(numbers: list[int], mentions: Mentions, quotes: list[str]) -> list[s
     for quote in quotes:
         found += [m.group(0).lower() for m in _MODEL_WORDS.finditer(quote)]
     return [m[:50] for m in dict.fromkeys(found)][:3]
-
-
-_EFFECT_WORDS = {
-    "promotes_resistance": "promotes resistance to",
-    "reverses_resistance": "reverses resistance to",
-    "no_effect": "does not change the response to",
-    "unclear": "has an unclear effect on the response to",
-}
-
-
-def findings_summary(findings: list[Finding], limit: int = 350) -> str:
-    """The grounded findings in plain words, a sentence each, as many whole ones as ``limit`` holds.
-
-    Written from validated fields only, so the summary never says more than the findings do.
-    """
-    if not findings:
-        return "No finding about the response to a named therapy was stated."
-    kept: list[str] = []
-    for f in findings:
-        where = f" in {f.cancer_type}" if f.cancer_type else ""
-        sentence = f"{f.factor} {f.alteration} {_EFFECT_WORDS[f.effect]} {f.therapy}{where}."
-        if len(" ".join([*kept, sentence])) + len(" (+99 more)") > limit:
-            break
-        kept.append(sentence)
-    left = len(findings) - len(kept)
-    return " ".join(kept) + (f" (+{left} more)" if left else "")
 
 
 def to_summary(doc: Document, findings: list[Finding], rejected: list[RejectedFinding]) -> PaperSummary:
