@@ -37,11 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datasets import Text, exported_texts, model_answers, texts  # noqa: E402
 
+from summarizer.evaluate.results import calibration_table  # noqa: E402
+
 logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 STRENGTHS = (0.03, 0.1, 0.3, 1.0, 3.0)
 THRESHOLDS = tuple(round(0.20 + 0.02 * i, 2) for i in range(31))  # 0.20 .. 0.80
-BANDS = ((0.0, 0.4), (0.4, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
+BAND_EDGES = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 @dataclass
@@ -177,21 +179,8 @@ def fit(data: list[TextRows]) -> tuple[Any, dict[str, Any]]:
 
 def calibration(probabilities: list[float], labels: list[int], threshold: float) -> list[dict[str, Any]]:
     """Per confidence band of the kept drafts: how many, mean confidence, share right."""
-    table = []
-    for low, high in BANDS:
-        inside = [
-            (p, y) for p, y in zip(probabilities, labels, strict=True) if low <= p < high and p >= threshold
-        ]
-        if inside:
-            table.append(
-                {
-                    "band": f"{low:.1f}-{min(high, 1.0):.1f}",
-                    "findings": len(inside),
-                    "mean_confidence": sum(p for p, _ in inside) / len(inside),
-                    "right": sum(y for _, y in inside) / len(inside),
-                }
-            )
-    return table
+    kept = [(p, y) for p, y in zip(probabilities, labels, strict=True) if p >= threshold]
+    return calibration_table(kept, BAND_EDGES)
 
 
 def build_extractor() -> Any:

@@ -165,19 +165,7 @@ class EvalResult:
             for item in doc.items
             if item.kind in ("tp", "fp") and item.prediction and item.prediction.get("confidence") is not None
         ]
-        table = []
-        for low, high in zip(bands, bands[1:], strict=False):
-            inside = [(c, ok) for c, ok in scored if low <= c < high or (high == bands[-1] and c == high)]
-            if inside:
-                table.append(
-                    {
-                        "band": f"{low:.1f}-{high:.1f}",
-                        "findings": len(inside),
-                        "mean_confidence": sum(c for c, _ in inside) / len(inside),
-                        "right": sum(ok for _, ok in inside) / len(inside),
-                    }
-                )
-        return table
+        return calibration_table(scored, bands)
 
     def micro(self) -> dict[str, Any]:
         """Micro precision, recall and F1 (None where undefined: nothing predicted / nothing expected)."""
@@ -248,3 +236,23 @@ class EvalResult:
             },
             "documents": [d.to_dict() for d in self.docs],
         }
+
+
+def calibration_table(
+    scored: Sequence[tuple[float, bool | int]], bands: Sequence[float]
+) -> list[dict[str, Any]]:
+    """Per band of ``bands`` (edges; the last band includes its top): how many (confidence, right)
+    pairs fall in it, their mean confidence and the share that was right. Empty bands are left out."""
+    table = []
+    for low, high in zip(bands, bands[1:], strict=False):
+        inside = [(c, ok) for c, ok in scored if low <= c < high or (high == bands[-1] and c == high)]
+        if inside:
+            table.append(
+                {
+                    "band": f"{low:.1f}-{high:.1f}",
+                    "findings": len(inside),
+                    "mean_confidence": sum(c for c, _ in inside) / len(inside),
+                    "right": sum(ok for _, ok in inside) / len(inside),
+                }
+            )
+    return table
