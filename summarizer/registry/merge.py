@@ -35,7 +35,7 @@ def entity_key(finding: Finding) -> tuple[str, str, str, str] | None:
 def merge_same_entities(paper: PaperSummary) -> PaperSummary:
     """``paper`` with one finding per entity key; the others are rejections saying which stayed."""
     kept: dict[tuple[str, str, str, str], int] = {}
-    findings: list[Finding | None] = []
+    findings: list[Finding] = []
     rejected: list[RejectedFinding] = []
     for finding in paper.findings:
         key = entity_key(finding)
@@ -45,7 +45,6 @@ def merge_same_entities(paper: PaperSummary) -> PaperSummary:
             findings.append(finding)
             continue
         first = findings[kept[key]]
-        assert first is not None
         if (finding.confidence or 0.0) > (first.confidence or 0.0):
             findings[kept[key]], finding, first = finding, first, finding
         rejected.append(
@@ -59,8 +58,8 @@ def merge_same_entities(paper: PaperSummary) -> PaperSummary:
         return paper
     return paper.model_copy(
         update={
-            "findings": [f for f in findings if f is not None],
+            "findings": findings,
             "rejected_findings": [*paper.rejected_findings, *rejected][:60],
-            "summary": findings_summary([f for f in findings if f is not None]),
+            "summary": findings_summary(findings),
         }
     )
